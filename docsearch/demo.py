@@ -42,7 +42,7 @@ class DemoSettings:
     classes:str|None=None # comma-separated subset of the synthetic classes (default: all)
 
 PRESETS = dict(default=DemoSettings(),
-               quick=DemoSettings(n_docs=10, captures=3, synth_size=480, arch='resnet18', image_size=160, epochs=3, n_queries=60))
+               quick=DemoSettings(n_docs=10, captures=3, synth_size=480, arch='resnet18', image_size=160, epochs=10, n_queries=60))
 
 # %% ../nbs/06_demo.ipynb #39ef3939
 def _key(**kw)->str: return hashlib.sha256(json.dumps(kw, sort_keys=True, default=str).encode()).hexdigest()[:16]
