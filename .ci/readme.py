@@ -1,7 +1,7 @@
 """Write README.md from nbs/index.ipynb offline (nbdev_readme needs Quarto); `--check` fails if they differ.
 
 Uses nbconvert's Markdown exporter; cells that nbdev hides (`#| hide`) are dropped and `#| echo: false`
-cells keep only their outputs, as Quarto would render them."""
+cells keep only their outputs, as Quarto would render them; relative image paths point into nbs/."""
 import re, sys
 from pathlib import Path
 import nbformat
@@ -40,6 +40,7 @@ def render(root=Path(__file__).resolve().parent.parent):
     exp.register_preprocessor(NbdevDirectives(), enabled=True)
     body, _ = exp.from_notebook_node(nb)
     body = re.sub(r'\n{3,}', '\n\n', body).strip()+'\n'
+    body = re.sub(r'(!\[[^\]]*\]\()(?![a-z][\w+.-]*:|/|#)', r'\1nbs/', body)  # images lie in nbs/, README at the root
     return '<!-- Generated from nbs/index.ipynb by `python .ci/readme.py`: edit the notebook, not this file. -->\n\n' + body
 
 if __name__=='__main__':
