@@ -14,6 +14,7 @@ from fastcore.basics import patch, store_attr
 from fastcore.script import call_parse
 from .core import *
 from .features import Embeddings, save_embeddings, load_embeddings, _str_col
+from .verify import LocalFeatureStore, LocalFeatureError, compute_features, METHODS
 
 # %% auto #0
 __all__ = ['logger', 'FORMAT_VERSION', 'APPROX_THRESHOLD', 'IndexFormatError', 'faiss_threads', 'ClassIndexStore', 'Hits',
@@ -69,6 +70,8 @@ class ClassIndexStore:
         self._left = {} # doc_type -> set of its ids in the leftovers
         self._count = Counter() # doc_type -> live vectors
         self.calibration = {} # how the match threshold was chosen (`Searcher.calibrate`), saved with the store
+        self.local = None # `LocalFeatureStore` of the gallery images (spatial verification), or None
+        self.local_workers = 2 # processes computing local features of added images
 
     def __len__(self): return sum(self._count.values())
 
@@ -111,6 +114,7 @@ def add(self:ClassIndexStore, features, # float32 `[N, dim]` (or `[dim]`)
     for c in dict.fromkeys(doc_types.tolist()):
         m = doc_types==c
         self._add_class(c, X[m], ids[m])
+    if self.local is not None: self.local.add(ids, compute_features(paths.tolist(), self.local_workers, **self.local.params))
     return ids
 
 # %% ../nbs/04_index.ipynb #64a96725
@@ -179,6 +183,7 @@ def remove(self:ClassIndexStore, ids)->int: # number of vectors removed
         self._count[c] -= len(cids)
         for i in cids:
             for col in self.meta.values(): col[i] = None
+    if self.local is not None: self.local.remove([i for i in ids.tolist() if i in self.local])
     return len(ids)
 
 # %% ../nbs/04_index.ipynb #cc6950f7
@@ -293,6 +298,7 @@ def info(self:ClassIndexStore)->dict:
                 indexes={c:int(i.ntotal) for c,i in self.indexes.items()},
                 approximate=[c for c,i in self.indexes.items() if _is_ivf(i)],
                 leftovers=sorted(self._left), leftovers_n=int(self.leftovers.ntotal),
+                local=None if self.local is None else dict(method=self.local.method, n=len(self.local)),
                 graduating_threshold=self.graduating_threshold, next_id=self.next_id)
 
 @patch
@@ -346,12 +352,14 @@ def save(self:ClassIndexStore, path, # folder to write
             indexes[c] = dict(file=fn, kind='ivf' if _is_ivf(index) else 'flat', n=int(index.ntotal))
         faiss.write_index(self.leftovers, str(tmp/'leftovers.faiss'))
         (tmp/'meta.json').write_text(json.dumps(self._meta_json()), encoding='utf-8')
+        if self.local is not None: self.local.save(tmp/'local.npz')
         files = {p.name:dict(size=p.stat().st_size, sha256=_sha256(p)) for p in sorted(tmp.iterdir())}
         for p in tmp.iterdir(): _fsync(p)
         man = dict(format_version=FORMAT_VERSION, dim=self.dim, metric='l2', classes=self.classes,
                    fingerprint=self.fingerprint, graduating_threshold=self.graduating_threshold,
                    approx_threshold=self.approx_threshold, nprobe=self.nprobe, next_id=self.next_id,
                    n_vectors=len(self), indexes=indexes, calibration=self.calibration,
+                   local=None if self.local is None else dict(file='local.npz', n=len(self.local), **self.local.params),
                    leftovers=dict(file='leftovers.faiss', n=int(self.leftovers.ntotal), classes=sorted(self._left)),
                    saved_at=_utcnow(), files=files)
         with atomic_write(tmp/'manifest.json') as f: json.dump(man, f, indent=1)
@@ -431,6 +439,7 @@ def load(cls:ClassIndexStore, path, # index folder written by `ClassIndexStore.s
     store.indexes = {c:_read_index(path/e['file'], man['dim'], e['n']) for c,e in man['indexes'].items()}
     store.leftovers = _read_index(path/man['leftovers']['file'], man['dim'], man['leftovers']['n'])
     store._set_meta(json.loads((path/'meta.json').read_text(encoding='utf-8')), path)
+    if man.get('local'): store._load_local(path, man)
     return store
 
 # %% ../nbs/04_index.ipynb #0f135692
@@ -452,6 +461,34 @@ def _set_meta(self:ClassIndexStore, m:dict, path):
         ok = len(want)==index.ntotal and (_is_ivf(index) or set(faiss.vector_to_array(index.id_map).tolist())==set(want.tolist()))
         if not ok: raise IndexFormatError(f"{path}/meta.json does not match the vectors of index {c!r}; rebuild the index")
 
+# %% ../nbs/04_index.ipynb #d7fce1ea
+@patch
+def _live_ids(self:ClassIndexStore)->np.ndarray: return np.array([i for i,c in enumerate(self.meta['doc_type']) if c is not None], np.int64)
+
+@patch
+def _load_local(self:ClassIndexStore, path, man:dict):
+    "Load the local features the manifest lists and check they cover exactly the live ids"
+    entry = man['local']
+    fix = f"recompute them with `docsearch_index --out {path} --local {entry.get('method', 'orb')}`"
+    if entry.get('file') not in man['files']: raise IndexFormatError(f"{path}/manifest.json lists local features {entry.get('file')!r} without a checksum; {fix}")
+    try: self.local = LocalFeatureStore.load(path/entry['file'], expect_method=entry.get('method'))
+    except LocalFeatureError as e: raise IndexFormatError(f"{e.args[0]}; {fix}") from None
+    live = self._live_ids()
+    if len(self.local)!=len(live) or (self.local.ids!=live).any():
+        raise IndexFormatError(f"{path}/{entry['file']}: local features of {len(self.local)} images do not match the {len(live)} ids of the index; {fix}")
+
+# %% ../nbs/04_index.ipynb #544eaa50
+@patch
+def set_local(self:ClassIndexStore, method:str|None='orb', # 'orb', 'sift', or 'none'/None to drop local features
+              workers:int=2, # processes computing features
+              **params)->ClassIndexStore: # more `LocalFeatureStore` arguments (`max_side`, `n_features`, `clahe`)
+    "Compute the local features of every image in the store with `method` (replacing any it had)"
+    if method in (None, 'none'): self.local = None; return self
+    local,live = LocalFeatureStore(method, **params), self._live_ids()
+    local.add(live, compute_features([self.meta['path'][i] for i in live], workers, **local.params))
+    self.local,self.local_workers = local,workers
+    return self
+
 # %% ../nbs/04_index.ipynb #bc6b5218
 def index_embeddings(out, # index folder to create or update
                      embeddings=None, # `.npz` to build a new index from
@@ -459,7 +496,9 @@ def index_embeddings(out, # index folder to create or update
                      remove=None, # ids to remove: a list or a string like '3,7,9'
                      graduating_threshold:int|None=None, # vectors a class needs for its own index (default: `IndexConfig`)
                      approx_threshold:int|None=None, # class size from which its index is approximate
-                     overwrite:bool=False)->dict: # replace `out` when building with `embeddings`? Returns a summary
+                     overwrite:bool=False, # replace `out` when building with `embeddings`?
+                     local:str|None=None, # local features: 'orb', 'sift' or 'none'; `None`: 'orb' for a new index, else as it is
+                     workers:int=2)->dict: # processes computing local features; returns a summary
     "Build, extend or prune the index folder `out`; returns a summary"
     out = Path(out)
     if isinstance(remove, str):
@@ -468,13 +507,17 @@ def index_embeddings(out, # index folder to create or update
     kw = {k:v for k,v in dict(graduating_threshold=graduating_threshold, approx_threshold=approx_threshold).items() if v is not None}
     if embeddings is not None:
         if out.exists() and not overwrite: raise FileExistsError(f"{out} already exists; pass --overwrite to rebuild it, or --add to extend it")
-        store = ClassIndexStore.from_embeddings(load_embeddings(embeddings), threads=None, **kw)
+        store = ClassIndexStore.from_embeddings(load_embeddings(embeddings), threads=None, **kw).set_local(local or 'orb', workers)
     else:
         store = ClassIndexStore.load(out, threads=None)
         for k,v in kw.items(): setattr(store, k, v)
+    if local not in (None, *METHODS, 'none'): raise ValueError(f"--local takes one of {(*METHODS, 'none')}, got {local!r}")
+    store.local_workers = workers
     added = len(store.add_embeddings(load_embeddings(add))) if add is not None else 0
     removed = store.remove(remove) if remove else 0
-    if embeddings is not None or added or removed: store.save(out, overwrite=True)
+    relocal = embeddings is None and local is not None and local!=(store.local.method if store.local else 'none')
+    if relocal: store.set_local(local, workers)
+    if embeddings is not None or added or removed or relocal: store.save(out, overwrite=True)
     return dict(out=str(out), **store.info(), added=added, removed=removed)
 
 # %% ../nbs/04_index.ipynb #908fd6e8
@@ -486,12 +529,14 @@ def docsearch_index(embeddings:str=None, # embeddings .npz to build a new index 
                     graduating_threshold:int=None, # vectors a class needs for its own index (default 10)
                     approx_threshold:int=None, # class size from which its index is approximate IVF (default 50000)
                     overwrite:bool=False, # rebuild --out from --embeddings even if it exists
+                    local:str=None, # local features for verification: orb, sift or none (default: orb for a new index, else unchanged)
+                    workers:int=2, # processes computing local features
                     quiet:bool=False, # only warnings and errors
                     verbose:bool=False): # debug messages too
     "Build a per-class FAISS index folder from embeddings, or add to / remove from one; prints a JSON summary"
     setup_logging(quiet, verbose)
     if out is None: raise SystemExit("docsearch_index: --out is required (the index folder)")
-    try: summary = index_embeddings(out, embeddings, add, remove, graduating_threshold, approx_threshold, overwrite)
+    try: summary = index_embeddings(out, embeddings, add, remove, graduating_threshold, approx_threshold, overwrite, local, workers)
     except (ValueError, KeyError, FileNotFoundError, FileExistsError) as e: raise SystemExit(f"docsearch_index: {e.args[0]}") from None
     print(json.dumps(summary, indent=1))
 

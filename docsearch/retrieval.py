@@ -17,9 +17,10 @@ from .data import load_image, ImageLoadError, eval_tfms, _to_rgb
 from .model import load_checkpoint
 from .features import embed_images, _list_file
 from .index import ClassIndexStore, IndexFormatError
+from .verify import verify_shortlist, verify_pair, distinct_inliers, compute_features, plot_matches, METHODS
 
 # %% auto #0
-__all__ = ['logger', 'to_image', 'SearchResult', 'Searcher', 'Calibration', 'docsearch_search', 'plot_result']
+__all__ = ['logger', 'MIN_INLIERS', 'to_image', 'SearchResult', 'Searcher', 'Calibration', 'docsearch_search', 'plot_result']
 
 # %% ../nbs/05_retrieval.ipynb #d31137ac
 logger = logging.getLogger(__name__)
@@ -63,7 +64,9 @@ class SearchResult:
     hits:list=field(default_factory=list) # dicts: path, doc_type, doc_id, distance, rank (+ id, other metadata)
     threshold:float|None=None # the match threshold used
     error:str|None=None # why the query could not be searched
-    timings:dict=field(default_factory=dict) # milliseconds: load, forward, search
+    timings:dict=field(default_factory=dict) # milliseconds: load, forward, search (+ verify)
+    verified:bool=False # did the best hit pass geometric verification (`distinct` inliers >= `min_inliers`)?
+    rerank:str|None=None # local features the hits were re-ranked with ('orb', 'sift'), or None
 
     @property
     def doc_type(self)->str|None: return self.predicted[0][0] if self.predicted else None
@@ -72,7 +75,8 @@ class SearchResult:
 
     def to_dict(self)->dict:
         d = dict(query=self.query, predicted=[[c, round(float(p), 4)] for c,p in self.predicted], searched=self.searched,
-                 matched=self.matched, hits=[{k:h.get(k) for k in ('path','doc_type','doc_id','distance','rank')} for h in self.hits])
+                 matched=self.matched, verified=self.verified,
+                 hits=[{k:h.get(k) for k in ('path','doc_type','doc_id','distance','inliers','rank')} for h in self.hits])
         for h in d['hits']: h['distance'] = round(float(h['distance']), 4)
         if self.error: d['error'] = self.error
         return d
@@ -90,8 +94,8 @@ def _repr_markdown_(self:SearchResult):
     if self.error: return f"**{self.query}**: error: {self.error}"
     head = (f"**{Path(self.query).name}**: {'**match**' if self.matched else 'no match'} under {self.threshold:.3f}; "
             f"predicted {', '.join(f'`{c}` {p:.2f}' for c,p in self.predicted[:3])}; searched {', '.join(self.searched)}\n\n")
-    rows = ['| rank | doc_type | doc_id | distance | path |', '|---|---|---|---|---|']
-    rows += [f"| {h['rank']} | {h['doc_type']} | {h.get('doc_id')} | {h['distance']:.3f} | {Path(h['path']).name} |" for h in self.hits]
+    rows = ['| rank | doc_type | doc_id | distance | inliers | path |', '|---|---|---|---|---|---|']
+    rows += [f"| {h['rank']} | {h['doc_type']} | {h.get('doc_id')} | {h['distance']:.3f} | {h.get('inliers', '')} | {Path(h['path']).name} |" for h in self.hits]
     return head + '\n'.join(rows)
 
 # %% ../nbs/05_retrieval.ipynb #1218a9ab
@@ -103,7 +107,10 @@ class Searcher:
                  top_k:int=IndexConfig.top_k_images, # hits per query
                  top_n_classes:int=IndexConfig.top_n_classes, # classes to try before giving up
                  dtype:str='fp32', # forward precision: 'fp32' or 'bf16'
-                 bs:int=16): # queries per forward pass
+                 bs:int=16, # queries per forward pass
+                 rerank:str|None=None, # re-rank by geometric verification: 'orb', 'sift', 'none'; `None`: as the index's local features
+                 rerank_k:int=30, # candidates verified per query
+                 min_inliers:int|None=None): # distinct inliers for `verified` (default: calibrated with the index, else 40)
         self.model,self.meta = load_checkpoint(checkpoint) if isinstance(checkpoint, (str, Path)) else checkpoint
         self.model = self.model.eval().to(memory_format=torch.channels_last)
         fp = self.meta.get('fingerprint')
@@ -112,12 +119,15 @@ class Searcher:
         cal = getattr(self.store, 'calibration', None) or {}
         self.match_threshold = float(match_threshold if match_threshold is not None else cal.get('match_threshold', IndexConfig.match_threshold))
         self.top_k,self.top_n_classes,self.dtype,self.bs = top_k,top_n_classes,dtype,bs
+        self.rerank,self.rerank_k = _check_rerank(rerank, self.store, index),rerank_k
+        self.min_inliers = int(min_inliers if min_inliers is not None else cal.get('min_inliers') or MIN_INLIERS)
+        self.max_distance = cal.get('max_distance') # embedding distance a verified hit must also be under (None: any)
         self.image_size = self.meta.get('image_size', 224)
         self.tfms = eval_tfms(self.image_size)
 
     def __repr__(self):
         return (f"Searcher({self.model.cfg['arch']}, {len(self.model.classes)} classes, {len(self.store)} gallery images, "
-                f"threshold {self.match_threshold:.3f})")
+                f"threshold {self.match_threshold:.3f}, rerank {self.rerank or 'none'})")
 
 # %% ../nbs/05_retrieval.ipynb #bc759c5b
 def _check_pair(model, fp, store, where):
@@ -128,6 +138,19 @@ def _check_pair(model, fp, store, where):
         raise IndexFormatError(f"{where}: index was built with model {store.fingerprint!r}, the checkpoint is {fp!r}; {fix}")
     unknown = sorted(set(store.classes)-set(model.classes))
     if unknown: raise IndexFormatError(f"{where}: index classes {unknown[:5]} are unknown to the model; {fix}")
+
+MIN_INLIERS = 40 # distinct inliers for `verified` until calibrated
+
+def _check_rerank(rerank, store, where)->str|None:
+    "The local-feature method to re-rank with (None: no re-ranking), or a clear error"
+    have = store.local.method if store.local is not None else None
+    if rerank is None: return have
+    if rerank=='none': return None
+    if rerank not in METHODS: raise ValueError(f"rerank={rerank!r}: use one of {(*METHODS, 'none')}")
+    if have!=rerank:
+        raise IndexFormatError(f"{where}: rerank={rerank!r} needs {rerank.upper()} local features, but the index has "
+                               f"{have.upper() + ' ones' if have else 'none'}; add them with `docsearch_index --out INDEX --local {rerank}`, or pass rerank='none'")
+    return rerank
 
 # %% ../nbs/05_retrieval.ipynb #557268e4
 @patch
@@ -157,11 +180,14 @@ def embed(self:Searcher, queries:list)->tuple: # (probs [B,C] or None per query,
 @patch
 def search_embedding(self:Searcher, emb:np.ndarray, # the query's embedding `[D]`
                      probs:np.ndarray, # its class probabilities `[C]`
-                     top_k:int|None=None, top_n_classes:int|None=None, match_threshold:float|None=None)->dict:
-    "Two-stage search of one embedding: top classes with fallback, plus leftovers"
+                     top_k:int|None=None, top_n_classes:int|None=None, match_threshold:float|None=None,
+                     q_local=None)->dict: # the query's `LocalFeatures`: re-rank by verification (if the searcher does)
+    "Two-stage search of one embedding: top classes with fallback, plus leftovers; then verification of the shortlist"
     k = top_k or self.top_k
     n_cls = top_n_classes or self.top_n_classes
     thr = self.match_threshold if match_threshold is None else float(match_threshold)
+    rerank = self.rerank is not None and q_local is not None
+    kk = max(k, self.rerank_k) if rerank else k # candidates collected per index
     order = np.argsort(-probs, kind='stable')
     predicted = [[self.model.classes[i], float(probs[i])] for i in order[:max(n_cls, 3)]]
     hits,searched = {},[]
@@ -169,14 +195,29 @@ def search_embedding(self:Searcher, emb:np.ndarray, # the query's embedding `[D]
         c = self.model.classes[i]
         if c not in self.store.indexes: continue # too few gallery images: it lives in the leftovers
         searched.append(c)
-        for h in self.store.search(emb, classes=[c], k=k, include_leftovers=False): hits[h['id']] = h
-        if hits and min(h['distance'] for h in hits.values()) <= thr: break # matched: no fallback
+        for h in self.store.search(emb, classes=[c], k=kk, include_leftovers=False): hits[h['id']] = h
+        if not rerank and hits and min(h['distance'] for h in hits.values()) <= thr: break # matched: no fallback
     searched.append('leftovers')
-    for h in self.store.search(emb, classes=[], k=k, include_leftovers=True): hits[h['id']] = h
-    best = sorted(hits.values(), key=lambda h: h['distance'])[:k]
-    for r,h in enumerate(best): h['rank'] = r+1; h.setdefault('doc_id', None)
-    return dict(predicted=predicted, searched=searched, hits=best, threshold=thr,
-                matched=bool(best) and best[0]['distance'] <= thr)
+    for h in self.store.search(emb, classes=[], k=kk, include_leftovers=True): hits[h['id']] = h
+    best = sorted(hits.values(), key=lambda h: h['distance'])[:kk]
+    verified = False
+    if rerank: best,verified = self._rerank(q_local, best[:self.rerank_k])
+    best = best[:k]
+    for r,h in enumerate(best): h['rank'] = r+1; h.setdefault('doc_id', None); h.setdefault('inliers', None)
+    matched = (verified and (self.max_distance is None or best[0]['distance'] <= self.max_distance)) if rerank \
+              else bool(best) and best[0]['distance'] <= thr
+    return dict(predicted=predicted, searched=searched, hits=best, threshold=thr, matched=bool(matched), verified=bool(verified))
+
+# %% ../nbs/05_retrieval.ipynb #a302a12a
+@patch
+def _rerank(self:Searcher, q_local, cands:list)->tuple: # (hits re-ordered, best verified?)
+    "Verify `cands` against the query's local features and re-order them"
+    if not cands: return cands, False
+    groups = [h.get('doc_id') if h.get('doc_id') is not None else f"id{h['id']}" for h in cands]
+    for h,v in zip(cands, verify_shortlist(q_local, self.store.local, [h['id'] for h in cands], groups)):
+        h.update(inliers=v['inliers'], distinct=v['distinct'], homography=v['homography'])
+    cands = sorted(cands, key=lambda h: (-h['distinct'], -h['inliers'], h['distance']))
+    return cands, cands[0]['distinct'] >= self.min_inliers
 
 # %% ../nbs/05_retrieval.ipynb #d680bcf9
 @patch
@@ -193,8 +234,15 @@ def search(self:Searcher, query, # a path, PIL image or array, or a list of them
     for q,p,e,err in zip(qs, probs, embs, errors):
         if err: out.append(SearchResult(_qname(q), error=err, threshold=self.match_threshold)); continue
         t0 = time.perf_counter()
-        r = self.search_embedding(e, p, top_k, top_n_classes, match_threshold)
-        out.append(SearchResult(_qname(q), **r, timings=dict(tm, search=(time.perf_counter()-t0)*1e3)))
+        ql = None
+        if self.rerank is not None:
+            try: ql = self.store.local.compute(q)
+            except Exception as ex: logger.warning(f"{_qname(q)}: no local features ({ex}); not re-ranked")
+        t1 = time.perf_counter()
+        r = self.search_embedding(e, p, top_k, top_n_classes, match_threshold, q_local=ql)
+        t2 = time.perf_counter()
+        tms = dict(tm, search=(t2-t1)*1e3) if ql is None else dict(tm, features=(t1-t0)*1e3, search=(t2-t1)*1e3)
+        out.append(SearchResult(_qname(q), **r, timings=tms, rerank=self.rerank if ql is not None else None))
     return out[0] if single else out
 
 # %% ../nbs/05_retrieval.ipynb #a8e32471
@@ -211,8 +259,15 @@ class Calibration:
     n_impostor:int; n_genuine:int; fmr_at_default:float; fnmr_at_default:float|None; source:str
     impostor:list=field(default_factory=list, repr=False) # impostor distances (for plots)
     genuine:list=field(default_factory=list, repr=False) # genuine distances (for plots)
+    rerank:str|None=None # local features verification was calibrated for ('orb', 'sift'), or None
+    min_inliers:int|None=None # distinct inliers a verified hit needs
+    max_distance:float|None=None # embedding distance a verified hit must also be under
+    verify_fmr:float|None=None # false-match rate of `matched` with verification, on `source`
+    verify_fnmr:float|None=None # false-non-match rate of `matched` with verification, on `source`
+    inliers_impostor:list=field(default_factory=list, repr=False) # best distinct inliers of queries not on file
+    inliers_genuine:list=field(default_factory=list, repr=False) # distinct inliers of a capture of the same document
 
-    def to_dict(self)->dict: return {k:v for k,v in asdict(self).items() if k not in ('impostor','genuine')}
+    def to_dict(self)->dict: return {k:v for k,v in asdict(self).items() if k not in ('impostor','genuine','inliers_impostor','inliers_genuine')}
 
 # %% ../nbs/05_retrieval.ipynb #532919e8
 def _threshold_for_fmr(imp:np.ndarray, target:float)->float:
@@ -260,12 +315,43 @@ def calibrate(self:Searcher, source, # validation images: split folder, manifest
     fnmr = lambda th: float((gen>th).mean()) if len(gen) else None
     cal = Calibration(round(t, 6), target_fmr, float((imp<=t).mean()), fnmr(t), len(imp), len(gen),
                       float((imp<=dflt).mean()), fnmr(dflt), str(source), imp.tolist(), gen.tolist())
+    if self.rerank is not None:
+        for k_,v_ in self._calibrate_verify(e, None if ids is None else np.asarray(ids, str), target_fmr, max(workers, 2)).items(): setattr(cal, k_, v_)
+        self.min_inliers,self.max_distance = cal.min_inliers,cal.max_distance
     self.match_threshold = cal.match_threshold
     if save is not None:
         self.store.calibration = cal.to_dict()
         self.store.save(save, overwrite=True)
         logger.info(f"saved match_threshold={cal.match_threshold:.4f} with the index {save}")
     return cal
+
+# %% ../nbs/05_retrieval.ipynb #28074c0e
+@patch
+def _calibrate_verify(self:Searcher, e, ids, target_fmr:float, workers:int)->dict:
+    "Verification scores of validation embeddings `e` (genuine pairs by `ids`) and the `min_inliers` rule for `target_fmr`"
+    loc = self.store.local
+    F = compute_features(e.paths, workers, **loc.params)
+    imp,gen = [],[] # (distinct inliers, embedding distance)
+    for i in range(len(e)):
+        r = self.search_embedding(e.features[i], e.probs[i], top_k=self.rerank_k, match_threshold=-1.)
+        cands = [h for h in r['hits'] if (ids is None or str(h.get('doc_id'))!=ids[i]) and h['id'] in loc][:self.rerank_k]
+        groups = [str(h.get('doc_id', h['id'])) for h in cands]
+        vs = [verify_pair(F[i], loc[h['id']], loc.method) for h in cands]
+        if vs:
+            d = distinct_inliers(vs, len(F[i]), groups); b = int(np.argmax(d))
+            imp.append((int(d[b]), cands[b]['distance']))
+        if ids is None: continue
+        for j in np.flatnonzero(ids==ids[i]):
+            if j==i: continue
+            d = distinct_inliers([verify_pair(F[i], F[j], loc.method)]+vs, len(F[i]), ['__query__']+groups)
+            gen.append((int(d[0]), float(np.linalg.norm(e.features[i]-e.features[j]))))
+    imp,gen = np.array(imp, float).reshape(-1,2),np.array(gen, float).reshape(-1,2)
+    gate = float(np.percentile(gen[:,1], 99)) if len(gen) else None
+    ok = lambda s,m: (s[:,0]>=m) & (s[:,1]<=(np.inf if gate is None else gate))
+    m = next(m for m in range(int(imp[:,0].max(initial=0))+2) if ok(imp, m).mean() <= target_fmr) if len(imp) else MIN_INLIERS
+    return dict(rerank=self.rerank, min_inliers=int(m), max_distance=None if gate is None else round(gate, 6),
+                verify_fmr=float(ok(imp, m).mean()) if len(imp) else None, verify_fnmr=float(1-ok(gen, m).mean()) if len(gen) else None,
+                inliers_impostor=imp[:,0].astype(int).tolist(), inliers_genuine=gen[:,0].astype(int).tolist())
 
 # %% ../nbs/05_retrieval.ipynb #97959e36
 @patch
@@ -296,7 +382,8 @@ def _fmt(r:SearchResult)->str:
     if r.error: return f"{r.query}\n  ERROR {r.error}"
     pred = ', '.join(f'{c} {p:.2f}' for c,p in r.predicted[:3])
     lines = [f"{r.query}\n  {'MATCH' if r.matched else 'no match'} (threshold {r.threshold:.3f}); predicted {pred}; searched {', '.join(r.searched)}"]
-    lines += [f"  {h['rank']:>2}. {h['distance']:.3f}  {h['doc_type']:<24} {str(h.get('doc_id')):<14} {h['path']}" for h in r.hits]
+    lines[0] += f"; verified by {r.rerank} ({'yes' if r.verified else 'no'})" if r.rerank else ''
+    lines += [f"  {h['rank']:>2}. {h['distance']:.3f}  {'' if h.get('inliers') is None else str(h['inliers'])+' inl. '}{h['doc_type']:<24} {str(h.get('doc_id')):<14} {h['path']}" for h in r.hits]
     return '\n'.join(lines)
 
 # %% ../nbs/05_retrieval.ipynb #ceaa55a2
@@ -310,12 +397,14 @@ def docsearch_search(
     match_threshold:Param("L2 distance under which a hit is a match (default: calibrated with the index, else 1.2)", float)=None,
     json:Param("one JSON object per query per line", bool)=False,
     bs:Param("queries per forward pass", int)=16,
+    rerank:Param("re-rank the shortlist by geometric verification: orb, sift or none (default: the index's local features)", str)=None,
+    rerank_k:Param("candidates verified per query", int)=30,
     quiet:Param("only warnings and errors", bool)=False,
     verbose:Param("debug messages", bool)=False):
     "Classify query images and find the most similar documents on file"
     import json as _json
     setup_logging(quiet or json, verbose)
-    s = Searcher(checkpoint, index, match_threshold=match_threshold, top_k=top_k, top_n_classes=top_n_classes, bs=bs)
+    s = Searcher(checkpoint, index, match_threshold=match_threshold, top_k=top_k, top_n_classes=top_n_classes, bs=bs, rerank=rerank, rerank_k=rerank_k)
     qs = _queries(query)
     n_err = 0
     for i in range(0, len(qs), bs):
@@ -336,20 +425,32 @@ def plot_result(r:SearchResult, # a result of `Searcher.search`
                 query_doc_id:str|None=None, # the query's true document, if known: frames then show the truth
                 max_hits:int=5, # hits to show
                 dpi:int=70, # figure resolution
-                ax_size:float=2.2): # inches per panel
+                ax_size:float=2.2, # inches per panel
+                show_matches:bool=False, # also draw the inlier matches between the query and the best hit
+                method:str|None=None): # local features for `show_matches` (default: those the result was re-ranked with, else 'orb')
     "A figure: the query and its hits, framed green (same document) or red (other document)"
     import matplotlib.pyplot as plt
     hits = r.hits[:max_hits]
-    fig,axs = plt.subplots(1, len(hits)+1, figsize=(ax_size*(len(hits)+1), ax_size*0.95), dpi=dpi, squeeze=False)
+    rows = 2 if show_matches and hits else 1
+    fig,axs = plt.subplots(rows, len(hits)+1, figsize=(ax_size*(len(hits)+1), ax_size*0.95*rows*(1.4 if rows>1 else 1)), dpi=dpi, squeeze=False)
+    if rows>1:
+        gs = axs[1,0].get_gridspec()
+        for a in axs[1]: a.remove()
+        mx = fig.add_subplot(gs[1,:])
+        h0 = hits[0]
+        plot_matches(query if query is not None else r.query, h0['path'], method or r.rerank or 'orb', ax=mx,
+                     title=f"query vs #1 ({h0.get('doc_id')})")
     axs = axs[0]
     axs[0].imshow(_thumb(query if query is not None else r.query))
     title = f"query\npred. {r.doc_type} ({r.predicted[0][1]:.2f})" if r.predicted else 'query'
-    axs[0].set_title(title + ('\nMATCH' if r.matched else '\nno match'), fontsize=8)
+    axs[0].set_title(title + ('\nMATCH' if r.matched else '\nno match') + (' (verified)' if r.verified else ''), fontsize=8)
     for ax,h in zip(axs[1:], hits):
         ax.imshow(_thumb(h['path']))
-        same = (str(h.get('doc_id'))==str(query_doc_id)) if query_doc_id is not None else h['distance']<=r.threshold
+        same = (str(h.get('doc_id'))==str(query_doc_id)) if query_doc_id is not None else \
+               (r.matched and h['rank']==1) if r.rerank else h['distance']<=r.threshold
         for s in ax.spines.values(): s.set_edgecolor('tab:green' if same else 'tab:red'); s.set_linewidth(4)
-        ax.set_title(f"#{h['rank']} d={h['distance']:.3f}\n{h['doc_type']}\n{h.get('doc_id')}", fontsize=7)
+        inl = '' if h.get('inliers') is None else f" {h['inliers']} inl."
+        ax.set_title(f"#{h['rank']} d={h['distance']:.3f}{inl}\n{h['doc_type']}\n{h.get('doc_id')}", fontsize=7)
     for ax in axs: ax.set_xticks([]); ax.set_yticks([])
-    fig.tight_layout()
+    if rows==1: fig.tight_layout()
     return fig

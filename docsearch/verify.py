@@ -293,13 +293,13 @@ def plot_matches(query, # the query: path, PIL image or array
     v = verify_pair(fq, fh, p['method'])
     h = max(a.shape[0], b.shape[0]); canvas = np.full((h, a.shape[1]+b.shape[1]), 255, np.uint8)
     canvas[:a.shape[0], :a.shape[1]] = a; canvas[:b.shape[0], a.shape[1]:] = b
-    if ax is None: _,ax = plt.subplots(figsize=(8, 8*h/canvas.shape[1]+.4), dpi=dpi)
+    if ax is None: _,ax = plt.subplots(figsize=(7, 7*h/canvas.shape[1]+.4), dpi=dpi)
     ax.imshow(canvas, cmap='gray', vmin=0, vmax=255)
     m = v.matches[v.mask]
     if len(m)>max_lines: m = m[np.random.default_rng(0).choice(len(m), max_lines, replace=False)]
     for i,j in m:
         (x0,y0),(x1,y1) = fq.xy[i], fh.xy[j]
         ax.plot([x0, x1+a.shape[1]], [y0, y1], '-', color='lime', lw=.6, alpha=.8)
-    ax.set_title(title or f"{v.inliers} inliers of {len(v.matches)} matches", fontsize=9)
+    ax.set_title((f"{title}: " if title else '') + f"{v.inliers} inliers of {len(v.matches)} matches", fontsize=9)
     ax.set_xticks([]); ax.set_yticks([])
     return ax
