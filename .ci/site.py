@@ -19,7 +19,7 @@ from latex2mathml.converter import convert
 from mkdocs.structure.toc import get_toc
 from nbdev.config import get_config
 from nbdev.doclinks import _nbpath2html
-from nbdev.processors import FilterDefaults, exec_show_docs, _show_docs
+from nbdev.processors import FilterDefaults, exec_show_docs, _do_eval, _show_docs
 
 ROOT = Path(__file__).resolve().parent.parent
 PROC = ROOT/'_proc'           # nbdev's processed notebooks, as `nbdev_proc_nbs` writes them
@@ -30,11 +30,10 @@ _exports = {'export', 'exports', 'exporti', 'exec_doc'}
 
 def _mixed_imports(cell):
     "The import statements of a code cell that also runs other code (a test, a benchmark), else `None`"
-    if cell.cell_type != 'code' or not cell.source or cell.directives_.keys() & _exports: return None
-    try: trees = cell.parsed_()
-    except SyntaxError: return None  # magics: nbdev does not run them either
-    imps = [t for t in trees or [] if isinstance(t, (ast.Import, ast.ImportFrom))]
-    if not imps or len(imps) == len(trees) or _show_docs(trees): return None
+    if not _do_eval(cell) or cell.directives_.keys() & _exports: return None  # nbdev would not run it, or runs all of it
+    trees = cell.parsed_()
+    imps = [t for t in trees if isinstance(t, (ast.Import, ast.ImportFrom))]
+    if len(imps) == len(trees) or _show_docs(trees): return None
     return '\n'.join(map(ast.unparse, imps))
 
 class exec_docs(exec_show_docs):
@@ -189,8 +188,10 @@ def on_page_content(html, page, **kwargs):
 
 def build(site_dir=None):
     "Process the notebooks and build the site into `site_dir` (default: settings.ini `doc_path`, `_docs/`)"
+    site_dir = Path(site_dir).resolve() if site_dir else None
+    os.chdir(ROOT)  # nbdev finds settings.ini from the working directory
     t0, cfg = time.time(), get_config()
-    nbs, site_dir = cfg.nbs_path, Path(site_dir or cfg.doc_path).resolve()
+    nbs, site_dir = cfg.nbs_path, site_dir or cfg.doc_path
     files, unlisted, missing = notebooks(nbs)
     for p in unlisted: print(f'site: nbs/sidebar.yml does not list {p.name}: added after the notebooks it lists')
     for p in missing: print(f'site: nbs/sidebar.yml lists {p.name}, which does not exist')
