@@ -17,10 +17,11 @@ from .data import load_image, ImageLoadError, eval_tfms, _to_rgb
 from .model import load_checkpoint
 from .features import embed_images, _list_file
 from .index import ClassIndexStore, IndexFormatError
-from .verify import verify_shortlist, verify_pair, distinct_inliers, compute_features, plot_matches, METHODS
+from .verify import verify_shortlist, verify_pair, distinct_inliers, compute_features, plot_matches, METHODS, agreement, shortlist_region, _agreements, DENSE_MIN_INLIERS
 
 # %% auto #0
-__all__ = ['logger', 'MIN_INLIERS', 'to_image', 'SearchResult', 'Searcher', 'Calibration', 'docsearch_search', 'plot_result']
+__all__ = ['logger', 'MIN_INLIERS', 'MIN_AGREEMENT', 'to_image', 'SearchResult', 'Searcher', 'Calibration', 'docsearch_search',
+           'plot_result']
 
 # %% ../nbs/05_retrieval.ipynb #d31137ac
 logger = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ class SearchResult:
     threshold:float|None=None # the match threshold used
     error:str|None=None # why the query could not be searched
     timings:dict=field(default_factory=dict) # milliseconds: load, forward, search (+ verify)
-    verified:bool=False # did the best hit pass geometric verification (`distinct` inliers >= `min_inliers`)?
+    verified:bool=False # did the best hit pass verification (`agreement` >= `min_agreement`, or without images `distinct` inliers >= `min_inliers`)?
     rerank:str|None=None # local features the hits were re-ranked with ('orb', 'sift'), or None
 
     @property
@@ -76,7 +77,7 @@ class SearchResult:
     def to_dict(self)->dict:
         d = dict(query=self.query, predicted=[[c, round(float(p), 4)] for c,p in self.predicted], searched=self.searched,
                  matched=self.matched, verified=self.verified,
-                 hits=[{k:h.get(k) for k in ('path','doc_type','doc_id','distance','inliers','rank')} for h in self.hits])
+                 hits=[{k:h.get(k) for k in ('path','doc_type','doc_id','distance','inliers','agreement','rank')} for h in self.hits])
         for h in d['hits']: h['distance'] = round(float(h['distance']), 4)
         if self.error: d['error'] = self.error
         return d
@@ -110,7 +111,9 @@ class Searcher:
                  bs:int=16, # queries per forward pass
                  rerank:str|None=None, # re-rank by geometric verification: 'orb', 'sift', 'none'; `None`: as the index's local features
                  rerank_k:int=30, # candidates verified per query
-                 min_inliers:int|None=None): # distinct inliers for `verified` (default: calibrated with the index, else 40)
+                 min_inliers:int|None=None, # distinct inliers for `verified` without query images (default: calibrated with the index, else 40)
+                 min_agreement:float|None=None, # dense `agreement` for `verified` (default: calibrated with the index, else 0.6)
+                 dense_k:int=8): # best candidates (by distinct inliers) whose dense agreement is measured
         self.model,self.meta = load_checkpoint(checkpoint) if isinstance(checkpoint, (str, Path)) else checkpoint
         self.model = self.model.eval().to(memory_format=torch.channels_last)
         fp = self.meta.get('fingerprint')
@@ -121,6 +124,8 @@ class Searcher:
         self.top_k,self.top_n_classes,self.dtype,self.bs = top_k,top_n_classes,dtype,bs
         self.rerank,self.rerank_k = _check_rerank(rerank, self.store, index),rerank_k
         self.min_inliers = int(min_inliers if min_inliers is not None else cal.get('min_inliers') or MIN_INLIERS)
+        self.min_agreement = float(min_agreement if min_agreement is not None else cal.get('min_agreement') or MIN_AGREEMENT)
+        self.dense_k = dense_k
         self.max_distance = cal.get('max_distance') # embedding distance a verified hit must also be under (None: any)
         self.image_size = self.meta.get('image_size', 224)
         self.tfms = eval_tfms(self.image_size)
@@ -139,7 +144,8 @@ def _check_pair(model, fp, store, where):
     unknown = sorted(set(store.classes)-set(model.classes))
     if unknown: raise IndexFormatError(f"{where}: index classes {unknown[:5]} are unknown to the model; {fix}")
 
-MIN_INLIERS = 40 # distinct inliers for `verified` until calibrated
+MIN_INLIERS = 40 # distinct inliers for `verified` until calibrated (re-ranking without query images)
+MIN_AGREEMENT = 0.6 # dense agreement for `verified` until calibrated
 
 def _check_rerank(rerank, store, where)->str|None:
     "The local-feature method to re-rank with (None: no re-ranking), or a clear error"
@@ -181,7 +187,8 @@ def embed(self:Searcher, queries:list)->tuple: # (probs [B,C] or None per query,
 def search_embedding(self:Searcher, emb:np.ndarray, # the query's embedding `[D]`
                      probs:np.ndarray, # its class probabilities `[C]`
                      top_k:int|None=None, top_n_classes:int|None=None, match_threshold:float|None=None,
-                     q_local=None)->dict: # the query's `LocalFeatures`: re-rank by verification (if the searcher does)
+                     q_local=None, # the query's `LocalFeatures`: re-rank by verification (if the searcher does)
+                     q_image=None)->dict: # the query image (path, PIL, array): also re-rank and decide by dense `agreement`
     "Two-stage search of one embedding: top classes with fallback, plus leftovers; then verification of the shortlist"
     k = top_k or self.top_k
     n_cls = top_n_classes or self.top_n_classes
@@ -201,21 +208,26 @@ def search_embedding(self:Searcher, emb:np.ndarray, # the query's embedding `[D]
     for h in self.store.search(emb, classes=[], k=kk, include_leftovers=True): hits[h['id']] = h
     best = sorted(hits.values(), key=lambda h: h['distance'])[:kk]
     verified = False
-    if rerank: best,verified = self._rerank(q_local, best[:self.rerank_k])
+    if rerank: best,verified = self._rerank(q_local, best[:self.rerank_k], q_image)
     best = best[:k]
-    for r,h in enumerate(best): h['rank'] = r+1; h.setdefault('doc_id', None); h.setdefault('inliers', None)
+    for r,h in enumerate(best): h['rank'] = r+1; h.setdefault('doc_id', None); h.setdefault('inliers', None); h.setdefault('agreement', None)
     matched = (verified and (self.max_distance is None or best[0]['distance'] <= self.max_distance)) if rerank \
               else bool(best) and best[0]['distance'] <= thr
     return dict(predicted=predicted, searched=searched, hits=best, threshold=thr, matched=bool(matched), verified=bool(verified))
 
 # %% ../nbs/05_retrieval.ipynb #a302a12a
 @patch
-def _rerank(self:Searcher, q_local, cands:list)->tuple: # (hits re-ordered, best verified?)
-    "Verify `cands` against the query's local features and re-order them"
+def _rerank(self:Searcher, q_local, cands:list, q_image=None)->tuple: # (hits re-ordered, best verified?)
+    "Verify `cands` against the query's local features (and image: dense agreement) and re-order them"
     if not cands: return cands, False
     groups = [h.get('doc_id') if h.get('doc_id') is not None else f"id{h['id']}" for h in cands]
-    for h,v in zip(cands, verify_shortlist(q_local, self.store.local, [h['id'] for h in cands], groups)):
-        h.update(inliers=v['inliers'], distinct=v['distinct'], homography=v['homography'])
+    dense = q_image is not None and all(h.get('path') for h in cands)
+    vs = verify_shortlist(q_local, self.store.local, [h['id'] for h in cands], groups, query_img=q_image if dense else None,
+                          images=[h.get('path') for h in cands] if dense else None, dense_k=self.dense_k)
+    for h,v in zip(cands, vs): h.update(inliers=v['inliers'], distinct=v['distinct'], homography=v['homography'], agreement=v['agreement'])
+    if dense:
+        cands = sorted(cands, key=lambda h: (-h['agreement'], -h['distinct'], -h['inliers'], h['distance']))
+        return cands, cands[0]['agreement'] >= self.min_agreement
     cands = sorted(cands, key=lambda h: (-h['distinct'], -h['inliers'], h['distance']))
     return cands, cands[0]['distinct'] >= self.min_inliers
 
@@ -234,12 +246,12 @@ def search(self:Searcher, query, # a path, PIL image or array, or a list of them
     for q,p,e,err in zip(qs, probs, embs, errors):
         if err: out.append(SearchResult(_qname(q), error=err, threshold=self.match_threshold)); continue
         t0 = time.perf_counter()
-        ql = None
+        ql = qa = None
         if self.rerank is not None:
-            try: ql = self.store.local.compute(q)
+            try: qa = np.asarray(to_image(q).convert('L')); ql = self.store.local.compute(qa) # the grey image serves both
             except Exception as ex: logger.warning(f"{_qname(q)}: no local features ({ex}); not re-ranked")
         t1 = time.perf_counter()
-        r = self.search_embedding(e, p, top_k, top_n_classes, match_threshold, q_local=ql)
+        r = self.search_embedding(e, p, top_k, top_n_classes, match_threshold, q_local=ql, q_image=qa)
         t2 = time.perf_counter()
         tms = dict(tm, search=(t2-t1)*1e3) if ql is None else dict(tm, features=(t1-t0)*1e3, search=(t2-t1)*1e3)
         out.append(SearchResult(_qname(q), **r, timings=tms, rerank=self.rerank if ql is not None else None))
@@ -264,10 +276,16 @@ class Calibration:
     max_distance:float|None=None # embedding distance a verified hit must also be under
     verify_fmr:float|None=None # false-match rate of `matched` with verification, on `source`
     verify_fnmr:float|None=None # false-non-match rate of `matched` with verification, on `source`
+    min_agreement:float|None=None # dense agreement a verified hit needs (the rule `matched` uses when query images are given)
+    inliers_fmr:float|None=None # false-match rate of the distinct-inlier rule (`min_inliers`), on `source`
+    inliers_fnmr:float|None=None # false-non-match rate of the distinct-inlier rule, on `source`
     inliers_impostor:list=field(default_factory=list, repr=False) # best distinct inliers of queries not on file
     inliers_genuine:list=field(default_factory=list, repr=False) # distinct inliers of a capture of the same document
+    agreement_impostor:list=field(default_factory=list, repr=False) # best dense agreement of queries not on file
+    agreement_genuine:list=field(default_factory=list, repr=False) # dense agreement of a capture of the same document
 
-    def to_dict(self)->dict: return {k:v for k,v in asdict(self).items() if k not in ('impostor','genuine','inliers_impostor','inliers_genuine')}
+    def to_dict(self)->dict:
+        return {k:v for k,v in asdict(self).items() if k not in ('impostor','genuine','inliers_impostor','inliers_genuine','agreement_impostor','agreement_genuine')}
 
 # %% ../nbs/05_retrieval.ipynb #532919e8
 def _threshold_for_fmr(imp:np.ndarray, target:float)->float:
@@ -317,7 +335,7 @@ def calibrate(self:Searcher, source, # validation images: split folder, manifest
                       float((imp<=dflt).mean()), fnmr(dflt), str(source), imp.tolist(), gen.tolist())
     if self.rerank is not None:
         for k_,v_ in self._calibrate_verify(e, None if ids is None else np.asarray(ids, str), target_fmr, max(workers, 2)).items(): setattr(cal, k_, v_)
-        self.min_inliers,self.max_distance = cal.min_inliers,cal.max_distance
+        self.min_inliers,self.max_distance,self.min_agreement = cal.min_inliers,cal.max_distance,cal.min_agreement
     self.match_threshold = cal.match_threshold
     if save is not None:
         self.store.calibration = cal.to_dict()
@@ -326,32 +344,51 @@ def calibrate(self:Searcher, source, # validation images: split folder, manifest
     return cal
 
 # %% ../nbs/05_retrieval.ipynb #28074c0e
+def _min_score(imp:np.ndarray, # [n, 2] impostors' (score, embedding distance)
+               gate:float|None, target_fmr:float)->tuple: # (ok(scores, m), the smallest minimum m whose rule keeps `imp` under `target_fmr`)
+    "The smallest minimum score (with the distance `gate`) that keeps the impostors' false-match rate under `target_fmr`"
+    ok = lambda s,m: (s[:,0]>=m) & (s[:,1]<=(np.inf if gate is None else gate))
+    if not len(imp): return ok, -1.
+    cand = np.r_[imp[:,0].min(), np.unique(imp[:,0]) + 1e-4] # accept all, or just above each impostor's score
+    return ok, float(next(m for m in cand if ok(imp, m).mean() <= target_fmr))
+
 @patch
 def _calibrate_verify(self:Searcher, e, ids, target_fmr:float, workers:int)->dict:
-    "Verification scores of validation embeddings `e` (genuine pairs by `ids`) and the `min_inliers` rule for `target_fmr`"
+    "Verification scores of validation embeddings `e` (genuine pairs by `ids`) and the `min_agreement` and `min_inliers` rules for `target_fmr`"
     loc = self.store.local
     F = compute_features(e.paths, workers, **loc.params)
-    imp,gen = [],[] # (distinct inliers, embedding distance)
-    for i in range(len(e)):
+    imp,gen = [],[] # (distinct inliers, agreement, embedding distance)
+    for i in progress(range(len(e)), desc='calibrating verification', leave=False):
         r = self.search_embedding(e.features[i], e.probs[i], top_k=self.rerank_k, match_threshold=-1.)
         cands = [h for h in r['hits'] if (ids is None or str(h.get('doc_id'))!=ids[i]) and h['id'] in loc][:self.rerank_k]
         groups = [str(h.get('doc_id', h['id'])) for h in cands]
         vs = [verify_pair(F[i], loc[h['id']], loc.method) for h in cands]
         if vs:
-            d = distinct_inliers(vs, len(F[i]), groups); b = int(np.argmax(d))
-            imp.append((int(d[b]), cands[b]['distance']))
+            d = distinct_inliers(vs, len(F[i]), groups)
+            a = np.array(_agreements(F[i], vs, d, e.paths[i], [h['path'] for h in cands], self.dense_k))
+            bd,ba = int(np.argmax(d)),int(np.argmax(a))
+            imp.append((int(d[bd]), cands[bd]['distance'], float(a[ba]), cands[ba]['distance']))
         if ids is None: continue
         for j in np.flatnonzero(ids==ids[i]):
             if j==i: continue
-            d = distinct_inliers([verify_pair(F[i], F[j], loc.method)]+vs, len(F[i]), ['__query__']+groups)
-            gen.append((int(d[0]), float(np.linalg.norm(e.features[i]-e.features[j]))))
-    imp,gen = np.array(imp, float).reshape(-1,2),np.array(gen, float).reshape(-1,2)
+            vg = verify_pair(F[i], F[j], loc.method)
+            d = distinct_inliers([vg]+vs, len(F[i]), ['__query__']+groups)
+            dense = vg.H is not None and vg.inliers>=DENSE_MIN_INLIERS and (np.sort(-d, kind='stable')[min(self.dense_k, len(d))-1] >= -d[0])
+            a = agreement(e.paths[i], e.paths[j], vg.H, shortlist_region(F[i], [vg]+vs)) if dense else -1.
+            dist = float(np.linalg.norm(e.features[i]-e.features[j]))
+            gen.append((int(d[0]), dist, a, dist))
+    imp,gen = np.array(imp, float).reshape(-1,4),np.array(gen, float).reshape(-1,4)
     gate = float(np.percentile(gen[:,1], 99)) if len(gen) else None
-    ok = lambda s,m: (s[:,0]>=m) & (s[:,1]<=(np.inf if gate is None else gate))
-    m = next(m for m in range(int(imp[:,0].max(initial=0))+2) if ok(imp, m).mean() <= target_fmr) if len(imp) else MIN_INLIERS
-    return dict(rerank=self.rerank, min_inliers=int(m), max_distance=None if gate is None else round(gate, 6),
-                verify_fmr=float(ok(imp, m).mean()) if len(imp) else None, verify_fnmr=float(1-ok(gen, m).mean()) if len(gen) else None,
-                inliers_impostor=imp[:,0].astype(int).tolist(), inliers_genuine=gen[:,0].astype(int).tolist())
+    ok,m = _min_score(imp[:,:2], gate, target_fmr)
+    m = int(np.ceil(m)) if len(imp) else MIN_INLIERS
+    _,ma = _min_score(imp[:,2:], gate, target_fmr)
+    ma = round(ma, 4) if len(imp) else MIN_AGREEMENT
+    rate = lambda s,t,fn: (float(fn(ok(s, t).mean())) if len(s) else None)
+    return dict(rerank=self.rerank, min_inliers=m, min_agreement=ma, max_distance=None if gate is None else round(gate, 6),
+                verify_fmr=rate(imp[:,2:], ma, float), verify_fnmr=rate(gen[:,2:], ma, lambda x: 1-x),
+                inliers_fmr=rate(imp[:,:2], m, float), inliers_fnmr=rate(gen[:,:2], m, lambda x: 1-x),
+                inliers_impostor=imp[:,0].astype(int).tolist(), inliers_genuine=gen[:,0].astype(int).tolist(),
+                agreement_impostor=imp[:,2].tolist(), agreement_genuine=gen[:,2].tolist())
 
 # %% ../nbs/05_retrieval.ipynb #97959e36
 @patch

@@ -14,9 +14,10 @@ from .core import *
 from .data import load_image, ImageLoadError, _to_rgb
 
 # %% auto #0
-__all__ = ['logger', 'METHODS', 'FORMAT_VERSION', 'DESC_BYTES', 'LocalFeatures', 'local_features', 'match_features',
-           'Verification', 'verify_pair', 'distinct_inliers', 'LocalFeatureError', 'LocalFeatureStore',
-           'compute_features', 'verify_shortlist', 'brute_force', 'plot_matches']
+__all__ = ['logger', 'METHODS', 'FORMAT_VERSION', 'DESC_BYTES', 'AGREEMENT_Q', 'DENSE_MIN_INLIERS', 'LocalFeatures',
+           'local_features', 'match_features', 'Verification', 'verify_pair', 'distinct_inliers', 'patch_ncc',
+           'agreement', 'shortlist_region', 'LocalFeatureError', 'LocalFeatureStore', 'compute_features',
+           'verify_shortlist', 'brute_force', 'plot_matches']
 
 # %% ../nbs/05a_verify.ipynb #ffe45a94
 logger = logging.getLogger(__name__)
@@ -137,6 +138,79 @@ def distinct_inliers(vs:list, # `Verification`s of one query against each candid
         m = per.setdefault(g, np.zeros(n_query, bool)); m[v.query_inliers] = True
     tot = sum(per.values(), np.zeros(n_query, np.int64))
     return np.array([int((tot[v.query_inliers] - 1 <= tolerance).sum()) for v,g in zip(vs, groups)], np.int64)
+
+# %% ../nbs/05a_verify.ipynb #2bc59de0
+def _full_grey(img)->np.ndarray:
+    "`img` (path, PIL image or array) as a grey uint8 array at its original size"
+    return img if isinstance(img, np.ndarray) and img.ndim==2 and img.dtype==np.uint8 else _grey(img, 1<<30, False)[0]
+
+def _bandpass(a:np.ndarray, sigma:float)->np.ndarray:
+    "Difference of Gaussians (`sigma`, 4`sigma`): edges and print, without lighting"
+    return cv2.GaussianBlur(a, (0,0), sigma) - cv2.GaussianBlur(a, (0,0), 4*sigma)
+
+def _blocks(x:np.ndarray, p:int)->np.ndarray:
+    "[H, W] -> [H//p, W//p, p*p]: non-overlapping `p`x`p` patches"
+    h,w = x.shape[0]//p*p, x.shape[1]//p*p
+    return x[:h,:w].reshape(h//p, p, w//p, p).transpose(0,2,1,3).reshape(h//p, w//p, p*p)
+
+# %% ../nbs/05a_verify.ipynb #8521b8df
+def patch_ncc(query, # the query: path, PIL image or array (original pixels, as `Verification.H` expects)
+              gallery, # the candidate: path, PIL image or array
+              H:np.ndarray, # 3x3 homography, query pixels -> candidate pixels (`verify_pair`'s)
+              region=None, # [n, 2] query points (original pixels) spanning the document; default: the whole query
+              work:int=400, # long side of the working frame (the region's bounding box), px
+              patch:int=24, # patch side in the working frame, px
+              sigma:float=1.5, # band-pass scale, px of the working frame
+              shift:int=1, # best of +-`shift` px offsets per patch
+              erode:float=0.04, # erode the region's hull by this fraction of `work`
+              min_texture:float=2.)->np.ndarray: # grey-level std a patch needs in one of the images; returns NCC per patch
+    "Zero-mean NCC of band-passed patches of `query` warped onto `gallery`, inside the document `region`"
+    if H is None or not np.isfinite(H).all(): return np.zeros(0, np.float32)
+    q,g = _full_grey(query).astype(np.float32),_full_grey(gallery).astype(np.float32)
+    pts = np.float64([[0,0],[q.shape[1],0],[q.shape[1],q.shape[0]],[0,q.shape[0]]]) if region is None else np.asarray(region, np.float64).reshape(-1,2)
+    if len(pts)<3: return np.zeros(0, np.float32)
+    gp = cv2.perspectiveTransform(pts[None], np.asarray(H, np.float64))[0]
+    gp = gp[np.isfinite(gp).all(1)]; gp = np.clip(gp, 0, [g.shape[1]-1, g.shape[0]-1]) if len(gp) else gp
+    if len(gp)<3: return np.zeros(0, np.float32)
+    (x0,y0),(x1,y1) = gp.min(0),gp.max(0)
+    s = work/max(x1-x0, y1-y0, 1.)
+    w,h = int(np.ceil((x1-x0)*s))+1,int(np.ceil((y1-y0)*s))+1
+    A = np.array([[s,0,-x0*s],[0,s,-y0*s],[0,0,1.]])
+    gw = cv2.warpPerspective(g, A, (w,h), flags=cv2.INTER_LINEAR)
+    qw = cv2.warpPerspective(q, A@H, (w,h), flags=cv2.INTER_LINEAR)
+    m = cv2.warpPerspective(np.ones(q.shape, np.uint8), A@H, (w,h), flags=cv2.INTER_NEAREST)
+    hull = np.zeros((h,w), np.uint8); cv2.fillConvexPoly(hull, cv2.convexHull(((gp-[x0,y0])*s).astype(np.float32)).astype(np.int32), 1)
+    e = max(1, int(erode*work)); m = cv2.erode(m & hull, np.ones((2*e+1, 2*e+1), np.uint8))
+    M = _blocks(m, patch).min(-1)>0
+    if not M.any(): return np.zeros(0, np.float32)
+    B = _blocks(_bandpass(gw, sigma), patch)[M]; B = B - B.mean(1, keepdims=True)
+    qb = _bandpass(qw, sigma); best = None
+    for dy in range(-shift, shift+1):
+        for dx in range(-shift, shift+1):
+            a = _blocks(np.roll(qb, (dy,dx), (0,1)), patch)[M]; a = a - a.mean(1, keepdims=True)
+            n = (a*B).sum(1)/np.sqrt((a*a).sum(1)*(B*B).sum(1)+1e-6)
+            best = n if best is None else np.maximum(best, n)
+    tex = np.maximum(B.std(1), _blocks(qb, patch)[M].std(1)) > min_texture
+    return best[tex].astype(np.float32)
+
+# %% ../nbs/05a_verify.ipynb #1a4417fd
+AGREEMENT_Q = 0.1 # quantile of the patch NCCs that `agreement` reports
+
+def agreement(query, gallery, # path, PIL image or array of each (original pixels)
+              H:np.ndarray, # query pixels -> candidate pixels, e.g. `Verification.H`
+              region=None, # [n, 2] query points spanning the document (default: the whole query)
+              q:float=AGREEMENT_Q, # quantile of the patch NCCs
+              min_patches:int=4, # fewer usable patches: 0
+              **kwargs)->float: # `patch_ncc` arguments; returns a score in [-1, 1]
+    "How well `query`, aligned by `H`, agrees with `gallery` on (nearly) every patch of the document"
+    n = patch_ncc(query, gallery, H, region, **kwargs)
+    return float(np.quantile(n, q)) if len(n)>=min_patches else 0.
+
+def shortlist_region(q:LocalFeatures, # the query's features
+                     vs:list)->np.ndarray: # its `Verification`s against a shortlist; returns [n, 2] query points (original pixels)
+    "Query keypoints that are inliers of any candidate: the document area seen by the whole shortlist"
+    ix = np.unique(np.concatenate([v.query_inliers for v in vs if v.H is not None] + [np.zeros(0, np.int64)]))
+    return q.xy[ix].astype(np.float64)/max(q.scale, 1e-9)
 
 # %% ../nbs/05a_verify.ipynb #e958fa2c
 class LocalFeatureError(ValueError):
@@ -260,16 +334,34 @@ def compute_features(paths:list, # image files
     return out
 
 # %% ../nbs/05a_verify.ipynb #955ad505
+DENSE_MIN_INLIERS = 12 # inliers a candidate needs before its `agreement` is measured
+
+def _agreements(q, vs, dist, query_img, images, dense_k:int=8, min_inliers:int=DENSE_MIN_INLIERS)->list:
+    "Dense agreement of the best `dense_k` of `vs` (by `dist`, then inliers) on the shortlist's region; -1: not measured"
+    qa,reg = _full_grey(query_img),shortlist_region(q, vs)
+    agr = [-1.]*len(vs)
+    for j in sorted(range(len(vs)), key=lambda j: (-dist[j], -vs[j].inliers))[:dense_k]:
+        if vs[j].H is None or vs[j].inliers<min_inliers: continue
+        try: agr[j] = round(agreement(qa, images[j], vs[j].H, reg), 4)
+        except (ImageLoadError, OSError, cv2.error) as e: logger.warning(f"{images[j]}: no agreement ({e})")
+    return agr
+
 def verify_shortlist(q:LocalFeatures, # the query's features (made with `store.compute`)
                      store:LocalFeatureStore, # gallery features
                      ids, # candidate ids, e.g. the embedding search's top hits
                      groups=None, # document of each candidate (`doc_id`) for `distinct_inliers`
-                     ratio:float=0.8)->list: # dicts `id`, `inliers`, `distinct`, `homography` (list of lists or None), in `ids` order
-    "Verify `q` against each candidate of `ids`"
+                     ratio:float=0.8, # Lowe's ratio test
+                     query_img=None, # the query image (path, PIL or array): also measure `agreement`
+                     images=None, # each candidate's image (paths, in `ids` order), needed with `query_img`
+                     dense_k:int=8, # candidates (best by distinct, then raw inliers) whose agreement is measured
+                     min_inliers:int=DENSE_MIN_INLIERS, # inliers a candidate needs for its agreement to be measured
+                    )->list: # dicts `id`, `inliers`, `distinct`, `homography` (list of lists or None), `agreement`, in `ids` order
+    "Verify `q` against each candidate of `ids`; with images, also the dense `agreement` of the best `dense_k`"
     vs = [verify_pair(q, store[i], store.method, ratio) if int(i) in store else Verification(0) for i in ids]
     dist = distinct_inliers(vs, len(q), groups)
-    return [dict(id=int(i), inliers=v.inliers, distinct=int(d), homography=None if v.H is None else np.round(v.H, 6).tolist())
-            for i,v,d in zip(ids, vs, dist)]
+    agr = _agreements(q, vs, dist, query_img, images, dense_k, min_inliers) if query_img is not None and images is not None else [None]*len(vs)
+    return [dict(id=int(i), inliers=v.inliers, distinct=int(d), homography=None if v.H is None else np.round(v.H, 6).tolist(), agreement=a)
+            for i,v,d,a in zip(ids, vs, dist, agr)]
 
 def brute_force(q:LocalFeatures, # the query's features
                 store:LocalFeatureStore, # gallery features
