@@ -110,7 +110,7 @@ class Searcher:
                  dtype:str='fp32', # forward precision: 'fp32' or 'bf16'
                  bs:int=16, # queries per forward pass
                  rerank:str|None=None, # re-rank by geometric verification: 'orb', 'sift', 'none'; `None`: as the index's local features
-                 rerank_k:int=60, # candidates verified per query (see `docsearch.verify`'s benchmarks for the choice)
+                 rerank_k:int=130, # candidates verified per query (see `docsearch.verify`'s benchmarks for the choice)
                  min_inliers:int|None=None, # distinct inliers for `verified` without query images (default: calibrated with the index, else 40)
                  min_agreement:float|None=None, # dense `agreement` for `verified` (default: calibrated with the index, else 0.6)
                  dense_k:int=8): # best candidates (by distinct inliers) whose dense agreement is measured
@@ -435,7 +435,7 @@ def docsearch_search(
     json:Param("one JSON object per query per line", bool)=False,
     bs:Param("queries per forward pass", int)=16,
     rerank:Param("re-rank the shortlist by geometric verification: orb, sift or none (default: the index's local features)", str)=None,
-    rerank_k:Param("candidates verified per query", int)=60,
+    rerank_k:Param("candidates verified per query", int)=130,
     quiet:Param("only warnings and errors", bool)=False,
     verbose:Param("debug messages", bool)=False):
     "Classify query images and find the most similar documents on file"
