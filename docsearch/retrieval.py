@@ -426,7 +426,7 @@ def _fmt(r:SearchResult)->str:
 # %% ../nbs/05_retrieval.ipynb #ceaa55a2
 @call_parse
 def docsearch_search(
-    query:Param("image, folder of images, or .txt list of image paths", str, required=True)=None,
+    query:Param("image, folder of images, or .txt list of image paths (or use --calibrate)", str)=None,
     checkpoint:Param("model checkpoint (.pt)", str, required=True)=None,
     index:Param("index folder (docsearch_index)", str, required=True)=None,
     top_k:Param("hits per query", int)=IndexConfig.top_k_images,
@@ -436,12 +436,18 @@ def docsearch_search(
     bs:Param("queries per forward pass", int)=16,
     rerank:Param("re-rank the shortlist by geometric verification: orb, sift or none (default: the index's local features)", str)=None,
     rerank_k:Param("candidates verified per query", int)=130,
+    calibrate:Param("validation split (folder, manifest or labels CSV with doc_id): choose the decision rule for --target_fmr on it and save it with the index", str)=None,
+    target_fmr:Param("false-match rate to calibrate for (with --calibrate)", float)=0.01,
     quiet:Param("only warnings and errors", bool)=False,
     verbose:Param("debug messages", bool)=False):
     "Classify query images and find the most similar documents on file"
     import json as _json
     setup_logging(quiet or json, verbose)
+    if not (query or calibrate): raise SystemExit("docsearch_search: give --query IMAGE (or --calibrate VAL_SPLIT to calibrate the index)")
     s = Searcher(checkpoint, index, match_threshold=match_threshold, top_k=top_k, top_n_classes=top_n_classes, bs=bs, rerank=rerank, rerank_k=rerank_k)
+    if calibrate:
+        print(_json.dumps(s.calibrate(calibrate, target_fmr, save=index).to_dict()), flush=True)
+        if not query: return
     qs = _queries(query)
     n_err = 0
     for i in range(0, len(qs), bs):
