@@ -15,7 +15,7 @@ from fastcore.script import call_parse, Param
 from .core import *
 from .data import load_image, ImageLoadError, eval_tfms, _to_rgb
 from .model import load_checkpoint
-from .features import embed_images, _list_file
+from .features import Embeddings, embed_images, _list_file
 from .index import ClassIndexStore, IndexFormatError
 from .verify import verify_shortlist, verify_pair, distinct_inliers, compute_features, plot_matches, METHODS, agreement, shortlist_region, _agreements, DENSE_MIN_INLIERS
 
@@ -308,8 +308,16 @@ def _genuine_distances(emb:np.ndarray, doc_ids:np.ndarray, max_pairs:int=20000, 
     return np.linalg.norm(emb[p[:,0]]-emb[p[:,1]], axis=1)
 
 # %% ../nbs/05_retrieval.ipynb #fe836697
+def _own_embeddings(s:Searcher, e:Embeddings)->Embeddings:
+    "`e` if this searcher's model made it (with class probabilities), else a clear error"
+    fp = s.meta.get('fingerprint')
+    if e.fingerprint and fp and e.fingerprint!=fp:
+        raise ValueError(f"validation embeddings were made by model {e.fingerprint!r}, not by this searcher's {fp!r}; embed them with this checkpoint")
+    if e.probs is None: raise ValueError("validation embeddings carry no class probabilities; make them with `embed_images`")
+    return e
+
 @patch
-def calibrate(self:Searcher, source, # validation images: split folder, manifest or labels CSV (with `doc_id` for FNMR)
+def calibrate(self:Searcher, source, # validation images: split folder, manifest or labels CSV (with `doc_id` for FNMR), or their `Embeddings` by this model
               target_fmr:float=0.01, # false-match rate to aim for
               save:str|Path|None=None, # index folder to save the calibration into (`None`: don't save)
               group_col:str='doc_id', # column naming the physical document
@@ -317,7 +325,8 @@ def calibrate(self:Searcher, source, # validation images: split folder, manifest
              )->Calibration:
     "Choose `match_threshold` on `source` for `target_fmr`; use it from now on, and save it with the index"
     if not 0 <= target_fmr < 1: raise ValueError(f"target_fmr={target_fmr}: give a rate in [0, 1), e.g. 0.01")
-    e = embed_images(source, (self.model, self.meta), workers=workers, dtype=self.dtype)
+    e = _own_embeddings(self, source) if isinstance(source, Embeddings) else embed_images(source, (self.model, self.meta), workers=workers, dtype=self.dtype)
+    if isinstance(source, Embeddings): source = f'{len(e)} embedded validation images'
     if len(e)<2: raise ValueError(f"{source}: calibration needs validation images; found {len(e)}")
     ids = e.extra.get(group_col)
     if ids is None: logger.warning(f"{source}: no `{group_col}` column: FNMR cannot be measured, only FMR")
