@@ -227,36 +227,52 @@ def _distances(self:Searcher, emb:np.ndarray, ids)->list:
 ROUTE_VOTES = 20 # best visual-word matches whose classes vote in routing
 
 @patch
+def candidates(self:Searcher, emb:np.ndarray, # the query's embedding `[D]`
+               probs:np.ndarray, # its class probabilities `[C]`
+               q_local=None, # the query's `LocalFeatures` (None: no visual words)
+               k:int|None=None, # candidates per source (default `shortlist_k`)
+               top_n_classes:int|None=None, # classes searched by embedding (default: the searcher's)
+               match_threshold:float|None=None, # embedding distance that ends the class fallback (with `stop_at_match`)
+               stop_at_match:bool=False)->dict: # `words`, `words_scores`, `embedding` (ids, best first), `hits` (id -> hit), `searched`, `route`
+    "The shortlist sources of one query: gallery ids by visual words (every class) and by embedding (the routed classes)"
+    k = k or self.shortlist_k
+    words = q_local is not None and self.shortlist!='embedding' and getattr(self.store, 'words', None) is not None
+    wids,ws = self.store.words.search(q_local, k=k) if words else (np.zeros(0, np.int64), np.zeros(0))
+    route = self._route(probs, wids, ws)
+    thr = self.match_threshold if match_threshold is None else float(match_threshold)
+    hits,searched = self._embedding_hits(emb, route, top_n_classes or self.top_n_classes, k, thr, stop_at_match)
+    return dict(words=wids.tolist(), words_scores=ws.tolist(), embedding=sorted(hits, key=lambda i: hits[i]['distance'])[:k],
+                hits=hits, searched=searched, route=route)
+
+@patch
 def search_embedding(self:Searcher, emb:np.ndarray, # the query's embedding `[D]`
                      probs:np.ndarray, # its class probabilities `[C]`
                      top_k:int|None=None, top_n_classes:int|None=None, match_threshold:float|None=None,
                      q_local=None, # the query's `LocalFeatures`: shortlist by visual words and re-rank by verification (if the searcher does)
                      q_image=None)->dict: # the query image (path, PIL, array): also re-rank and decide by dense `agreement`
     "Shortlist by visual words (every class) and by embedding (the routed classes, with fallback and leftovers), then verify"
-    k,n_cls = top_k or self.top_k, top_n_classes or self.top_n_classes
+    k = top_k or self.top_k
     thr = self.match_threshold if match_threshold is None else float(match_threshold)
     rerank = self.rerank is not None and q_local is not None
     words = rerank and self.shortlist!='embedding' and getattr(self.store, 'words', None) is not None
-    wids,ws = self.store.words.search(q_local, k=self.shortlist_k) if words else (None, None)
-    route = self._route(probs, wids, ws)
-    kk = (self.shortlist_k if words else max(k, self.rerank_k)) if rerank else k # embedding candidates collected per index
-    hits,searched = self._embedding_hits(emb, route, n_cls, kk, thr, stop_at_match=not rerank)
-    emb_order = sorted(hits, key=lambda i: hits[i]['distance'])[:kk] if not words or self.shortlist=='both' else []
-    cands = _interleave(wids.tolist() if words else [], emb_order)
-    extra = [i for i in cands if i not in hits]
-    for i,d in zip(extra, self._distances(emb, extra)): hits[i] = self.store._hit(i, d)
-    wsc = dict(zip(wids.tolist(), ws.tolist())) if words else {}
-    best = [dict(hits[i], words_score=wsc.get(i)) for i in cands] if rerank else sorted(hits.values(), key=lambda h: h['distance'])[:k]
-    verified,predicted = False,route
-    if rerank: best,verified,predicted = self._rerank(q_local, best, q_image, route)
-    order = np.argsort(-predicted, kind='stable')
+    kk = (self.shortlist_k if words else max(k, self.rerank_k)) if rerank else k # candidates per source
+    c = self.candidates(emb, probs, q_local if words else None, kk, top_n_classes, thr, stop_at_match=not rerank)
+    hits,route = c['hits'],c['route']
+    if not rerank: best,verified,predicted = sorted(hits.values(), key=lambda h: h['distance'])[:k],False,route
+    else:
+        ids = _interleave(c['words'], c['embedding'] if self.shortlist!='words' or not words else [])
+        extra = [i for i in ids if i not in hits]
+        for i,d in zip(extra, self._distances(emb, extra)): hits[i] = self.store._hit(i, d)
+        wsc = dict(zip(c['words'], c['words_scores']))
+        best,verified,predicted = self._rerank(q_local, [dict(hits[i], words_score=wsc.get(i)) for i in ids], q_image, route)
     best = best[:k]
     for r,h in enumerate(best):
         h['rank'] = r+1
         for f in ('doc_id','inliers','agreement','words_score'): h.setdefault(f, None)
     matched = (verified and (self.max_distance is None or words or best[0]['distance'] <= self.max_distance)) if rerank \
               else bool(best) and best[0]['distance'] <= thr
-    return dict(predicted=[[self.model.classes[i], float(predicted[i])] for i in order[:max(n_cls, 3)]], searched=searched,
+    order = np.argsort(-predicted, kind='stable')[:max(top_n_classes or self.top_n_classes, 3)]
+    return dict(predicted=[[self.model.classes[i], float(predicted[i])] for i in order], searched=c['searched'],
                 hits=best, threshold=thr, matched=bool(matched), verified=bool(verified))
 
 def _interleave(a:list, b:list)->list:
