@@ -6,7 +6,7 @@
 __all__ = ['logger', 'SERVE_EXTRA', 'serve_available', 'verdict', 'ResultCache', 'enrol', 'unenrol', 'make_app',
            'docsearch_serve']
 
-# %% ../nbs/06a_serve.ipynb #b04ed009
+# %% ../nbs/06a_serve.ipynb #38e5cdfd
 import importlib, io, ipaddress, json, logging, os, secrets, socket, sys, tempfile, threading, time, uuid
 from collections import OrderedDict
 from pathlib import Path
@@ -20,10 +20,10 @@ from .index import ClassIndexStore, IndexFormatError
 from .retrieval import Searcher, SearchResult, to_image
 from .verify import plot_matches
 
-# %% ../nbs/06a_serve.ipynb #ae758fb4
+# %% ../nbs/06a_serve.ipynb #c3d2104a
 logger = logging.getLogger(__name__)
 
-# %% ../nbs/06a_serve.ipynb #74508f1a
+# %% ../nbs/06a_serve.ipynb #f9c90867
 SERVE_EXTRA = 'pip install -e ".[serve]"'
 
 def serve_available()->bool:
@@ -37,7 +37,7 @@ def _need_serve():
     if not serve_available():
         raise ImportError(f"the HTTP service needs FastAPI, uvicorn and python-multipart, which are not installed; install them with {SERVE_EXTRA}")
 
-# %% ../nbs/06a_serve.ipynb #8c017b90
+# %% ../nbs/06a_serve.ipynb #c4f7f3af
 def _label(doc_type)->str: return str(doc_type).replace('_', ' ')
 
 def _doc(h:dict)->str: return f"{h.get('doc_id') or 'id ' + str(h.get('id'))} ({_label(h['doc_type'])})"
@@ -60,7 +60,7 @@ def verdict(d:dict)->dict: # `level`, `headline`, `detail`, `type`
     return dict(level='none', type=typ, headline='No match: this document is not on file',
                 detail=f"The closest one, {_doc(b)}, " + ('is of the same kind but its details do not line up.' if rr else 'is not close enough.'))
 
-# %% ../nbs/06a_serve.ipynb #82a65097
+# %% ../nbs/06a_serve.ipynb #d432a88e
 _FORMATS = {'JPEG':'.jpg', 'PNG':'.png', 'WEBP':'.webp', 'TIFF':'.tif', 'BMP':'.bmp', 'GIF':'.gif'}
 
 def _decode(data:bytes, # the uploaded bytes
@@ -79,7 +79,7 @@ def _decode(data:bytes, # the uploaded bytes
 
 _STATUS = dict(not_image=415, corrupt=400, too_large=413)
 
-# %% ../nbs/06a_serve.ipynb #33df4dae
+# %% ../nbs/06a_serve.ipynb #7c8fce97
 class ResultCache:
     "The last `n` searches' query images and best hits, for drawing their matches on demand"
     def __init__(self, n:int=32): self.n,self.items,self.lock = n,OrderedDict(),threading.Lock()
@@ -93,7 +93,7 @@ class ResultCache:
     def get(self, rid:str)->dict|None:
         with self.lock: return self.items.get(rid)
 
-# %% ../nbs/06a_serve.ipynb #91820880
+# %% ../nbs/06a_serve.ipynb #ade7851e
 def _matches_png(query:Image.Image, # the query (at most the local features' `max_side`)
                  hit:str, # the best hit's image file
                  params:dict, # `local_features` arguments (the index's, or ORB's defaults)
@@ -109,7 +109,7 @@ def _thumb_jpeg(path, size:int=240)->bytes:
     im = to_image(path); im.thumbnail((size, size))
     b = io.BytesIO(); im.save(b, 'JPEG', quality=85); return b.getvalue()
 
-# %% ../nbs/06a_serve.ipynb #613898c7
+# %% ../nbs/06a_serve.ipynb #f9d3f377
 def _index_lock(path, # the index folder
                 wait:float=30): # seconds to wait for another writer
     "The writer lock of index folder `path`: `.<name>.lock` beside it"
@@ -121,7 +121,7 @@ def _reload(s:Searcher, index)->ClassIndexStore:
     "The index as saved, checked against the searcher's model"
     return ClassIndexStore.load(index, expect_fingerprint=s.meta.get('fingerprint'), expect_dim=s.model.emb_dim)
 
-# %% ../nbs/06a_serve.ipynb #f428dd7f
+# %% ../nbs/06a_serve.ipynb #239cf815
 def enrol(s:Searcher, # its model embeds the image; it searches the saved index afterwards
           index, # the index folder `s` searches
           path, # the image file to enrol (the index refers to it: keep it)
@@ -140,7 +140,7 @@ def enrol(s:Searcher, # its model embeds the image; it searches the saved index 
     s.store = store
     return dict(id=i, doc_type=doc_type, doc_id=doc_id, gallery_size=len(store))
 
-# %% ../nbs/06a_serve.ipynb #112ac90b
+# %% ../nbs/06a_serve.ipynb #38f68c1d
 def unenrol(s:Searcher, # it searches the saved index afterwards
             index, # the index folder `s` searches
             id:int, # gallery id to remove (`KeyError` if it is not there)
@@ -154,13 +154,14 @@ def unenrol(s:Searcher, # it searches the saved index afterwards
     s.store = store
     return dict(id=int(id), path=path, gallery_size=len(store))
 
-# %% ../nbs/06a_serve.ipynb #70670046
+# %% ../nbs/06a_serve.ipynb #2bbc851d
 class _State:
     "What the routes share: the searcher, where enrolments are saved, the limits, the matches cache"
     def __init__(self, searcher:Searcher, index, enrolled, token, max_bytes:int, cache:ResultCache, lock_wait:float=30):
         self.searcher,self.index,self.token,self.max_bytes,self.cache,self.lock_wait = searcher,index,token,max_bytes,cache,lock_wait
         self.enrolled = None if enrolled is None else Path(enrolled)
         self.lock = threading.Lock() # one model and index in use at a time
+        self.seen = self._mtime() # when the index we search was saved
 
 _PUBLIC = {'/', '/docs', '/openapi.json'} # pages without data: open without the token
 _CSP = ("default-src 'none'; img-src 'self' blob: data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
@@ -168,7 +169,22 @@ _CSP = ("default-src 'none'; img-src 'self' blob: data:; style-src 'unsafe-inlin
 _HEADERS = [(b'content-security-policy', _CSP.encode()), (b'x-content-type-options', b'nosniff'),
             (b'referrer-policy', b'no-referrer'), (b'x-frame-options', b'DENY'), (b'cache-control', b'no-store')]
 
-# %% ../nbs/06a_serve.ipynb #5265fe59
+# %% ../nbs/06a_serve.ipynb #21985ee7
+@patch
+def _mtime(self:_State)->int|None:
+    try: return (self.index/'manifest.json').stat().st_mtime_ns if self.index is not None else None
+    except FileNotFoundError: return None # mid-save: the folder is being swapped
+
+@patch
+def fresh(self:_State):
+    "Reload the index if it was saved since it was loaded (call under `self.lock`)"
+    m = self._mtime()
+    if m is None or m==self.seen: return
+    try: self.searcher.store = _reload(self.searcher, self.index); self.seen = m
+    except Exception as e: logger.warning(f"{self.index} changed but could not be reloaded ({e}); searching the previous version")
+    else: logger.info(f"{self.index} changed: reloaded ({len(self.searcher.store)} images)")
+
+# %% ../nbs/06a_serve.ipynb #5af94c51
 def _err(status:int, detail:str, **headers):
     from starlette.responses import JSONResponse
     return JSONResponse(dict(detail=detail), status_code=status, headers=headers)
@@ -190,7 +206,7 @@ class _Guard:
         if int(n) > self.max_body: return await _err(413, self._big())(scope, receive, send_h)
         return await self.app(scope, self._counted(receive), send_h)
 
-# %% ../nbs/06a_serve.ipynb #147f6260
+# %% ../nbs/06a_serve.ipynb #856bbd04
 @patch
 def _big(self:_Guard)->str: return f"upload too large: the limit is {self.max_body/2**20 - 1:.3g} MB (docsearch_serve --max_upload_mb)"
 
@@ -207,7 +223,7 @@ def _counted(self:_Guard, receive):
         return m
     return inner
 
-# %% ../nbs/06a_serve.ipynb #c1e7d080
+# %% ../nbs/06a_serve.ipynb #2311c130
 def make_app(searcher, # a `Searcher`, or a `(checkpoint, index)` pair of paths
              index=None, # index folder enrolments are saved to (default: the pair's); `None` with a `Searcher`: read-only
              token:str|None=None, # if given, every data request needs `Authorization: Bearer <token>`
@@ -230,7 +246,7 @@ def make_app(searcher, # a `Searcher`, or a `(checkpoint, index)` pair of paths
 _API_DOC = ("Reverse image search over identity documents. Send `Authorization: Bearer <token>` if the server was "
             "started with `--token`. Errors answer `{\"detail\": ...}`.")
 
-# %% ../nbs/06a_serve.ipynb #94febe04
+# %% ../nbs/06a_serve.ipynb #f5b5b4fd
 def _upload(st:_State, file)->tuple: # (bytes, PIL image, safe name)
     "Read an upload within the size limit and decode it, or raise the HTTP error"
     from fastapi import HTTPException
@@ -240,7 +256,7 @@ def _upload(st:_State, file)->tuple: # (bytes, PIL image, safe name)
     try: return data, _decode(data, name), name
     except ImageLoadError as e: raise HTTPException(_STATUS.get(e.kind, 400), str(e)) from None
 
-# %% ../nbs/06a_serve.ipynb #ed118cc6
+# %% ../nbs/06a_serve.ipynb #b787e7b0
 def _result(st:_State, r:SearchResult, name:str, im:Image.Image, t0:float)->dict:
     "The JSON answer for result `r`, with the links the page follows"
     d = r.to_dict()
@@ -256,7 +272,7 @@ def _result(st:_State, r:SearchResult, name:str, im:Image.Image, t0:float)->dict
     d['timings_ms'] = {**{k:round(v, 1) for k,v in r.timings.items()}, 'total':round((time.perf_counter()-t0)*1e3, 1)}
     return d
 
-# %% ../nbs/06a_serve.ipynb #bd8af336
+# %% ../nbs/06a_serve.ipynb #f4c2232f
 def _add_search(app):
     from fastapi import File, Form, UploadFile, Request, HTTPException
     @app.post('/search', tags=['search'], summary='Classify an image and find the documents on file like it')
@@ -266,11 +282,11 @@ def _add_search(app):
         data,im,name = _upload(st, file)
         with tempfile.TemporaryDirectory(prefix='docsearch-query-') as td: # searched as a file: exactly as docsearch_search would
             fn = Path(td)/f"query{_FORMATS.get(im.format, '.img')}"; fn.write_bytes(data)
-            with st.lock: r = st.searcher.search(fn, top_k=top_k)
+            with st.lock: st.fresh(); r = st.searcher.search(fn, top_k=top_k)
         if r.error: raise HTTPException(400, f"{name}: {r.error}")
         return _result(st, r, name, im, t0)
 
-# %% ../nbs/06a_serve.ipynb #f6a6455e
+# %% ../nbs/06a_serve.ipynb #101fdcfd
 def _save_upload(st:_State, data:bytes, im:Image.Image)->Path:
     "Keep an enrolled image under a random name in the enrolled folder (atomically)"
     st.enrolled.mkdir(parents=True, exist_ok=True)
@@ -282,7 +298,7 @@ def _writable(st:_State):
     from fastapi import HTTPException
     if st.index is None: raise HTTPException(403, 'this server is read-only: start it with the index folder (docsearch_serve --index) to enrol or remove documents')
 
-# %% ../nbs/06a_serve.ipynb #f2d359a0
+# %% ../nbs/06a_serve.ipynb #9c6282c0
 def _add_documents(app):
     from fastapi import File, Form, UploadFile, Request, HTTPException
     from filelock import Timeout
@@ -297,11 +313,11 @@ def _add_documents(app):
         data,im,name = _upload(st, file)
         fn = _save_upload(st, data, im)
         try:
-            with st.lock: return enrol(st.searcher, st.index, fn, doc_type, doc_id, st.lock_wait)
+            with st.lock: r = enrol(st.searcher, st.index, fn, doc_type, doc_id, st.lock_wait); st.seen = st._mtime(); return r
         except Timeout as e: fn.unlink(missing_ok=True); raise HTTPException(503, busy.format(Path(e.lock_file).name))
         except BaseException: fn.unlink(missing_ok=True); raise
 
-# %% ../nbs/06a_serve.ipynb #6ef9a0cf
+# %% ../nbs/06a_serve.ipynb #4d1d11ac
 @patch
 def _remove_route(self:_State, id:int)->dict:
     "Unenrol `id`; delete its image if this service enrolled it"
@@ -317,18 +333,18 @@ def _add_delete(app):
     def delete_document(request:Request, id:int=P(..., ge=0, description='gallery id (as in a hit)')):
         st = request.app.state.ds; _writable(st)
         try:
-            with st.lock: return st._remove_route(id)
+            with st.lock: r = st._remove_route(id); st.seen = st._mtime(); return r
         except KeyError: raise HTTPException(404, f"no gallery image with id {id}: it was never added, or was removed") from None
         except Timeout as e: raise HTTPException(503, f'the index is being written by another process (lock {Path(e.lock_file).name}); try again in a minute')
 
-# %% ../nbs/06a_serve.ipynb #a45a1b75
+# %% ../nbs/06a_serve.ipynb #a7a33050
 def _add_media(app):
     from fastapi import Request, HTTPException, Path as P
     from fastapi.responses import Response
     @app.get('/thumbs/{id}', tags=['gallery'], summary='A thumbnail (JPEG) of one gallery image', response_class=Response)
     def thumb(request:Request, id:int=P(..., ge=0)):
         st = request.app.state.ds
-        with st.lock: path = st.searcher.store.meta['path'][id] if st.searcher.store._where(id) is not None else None
+        with st.lock: st.fresh(); path = st.searcher.store.meta['path'][id] if st.searcher.store._where(id) is not None else None
         if path is None: raise HTTPException(404, f"no gallery image with id {id}")
         try: return Response(_thumb_jpeg(path), media_type='image/jpeg')
         except ImageLoadError: raise HTTPException(404, f"the image of gallery id {id} is missing or unreadable on the server") from None
@@ -342,11 +358,13 @@ def _add_media(app):
         return Response(it['png'], media_type='image/png')
     @app.get('/healthz', tags=['service'], summary='Is the service up, and what does it hold')
     def healthz(request:Request):
-        s = request.app.state.ds.searcher
+        st = request.app.state.ds
+        with st.lock: st.fresh()
+        s = st.searcher
         return dict(status='ok', version=__version__, gallery_size=len(s.store), classes=s.model.classes,
-                    rerank=s.rerank, writable=request.app.state.ds.index is not None)
+                    rerank=s.rerank, writable=st.index is not None)
 
-# %% ../nbs/06a_serve.ipynb #8e91d66f
+# %% ../nbs/06a_serve.ipynb #c985162b
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>docsearch: is this document on file?</title><link rel="icon" href="data:,">
@@ -485,7 +503,7 @@ health();
 </body></html>
 """
 
-# %% ../nbs/06a_serve.ipynb #da2c85c9
+# %% ../nbs/06a_serve.ipynb #34153ff7
 _DOCS = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>docsearch API</title><link rel="icon" href="data:,">
 <style>body { font: 15px/1.5 system-ui, sans-serif; max-width: 900px; margin: 20px auto; padding: 0 20px; }
@@ -519,7 +537,7 @@ def _add_pages(app):
     @app.get('/docs', response_class=HTMLResponse, include_in_schema=False)
     def docs(): return _DOCS
 
-# %% ../nbs/06a_serve.ipynb #abc3acc9
+# %% ../nbs/06a_serve.ipynb #086c76d2
 def _loopback(host:str)->bool:
     if host=='localhost': return True
     try: return ipaddress.ip_address(host).is_loopback
@@ -534,7 +552,7 @@ def _check_args(host:str, token:str|None, max_upload_mb:float):
         raise ValueError(f"refusing to listen on {host} without --token: anyone who can reach it could search and change the gallery; "
                          "pass --token (requests then need 'Authorization: Bearer <token>'), or keep --host 127.0.0.1")
 
-# %% ../nbs/06a_serve.ipynb #8cb6fe85
+# %% ../nbs/06a_serve.ipynb #94f80ff3
 def _check_port(host:str, port:int):
     "Fail early, with the fix, if `host:port` cannot be listened on"
     try:
@@ -548,7 +566,7 @@ def _setup(index, checkpoint, host='127.0.0.1', port=8765, token=None, max_uploa
     _need_serve(); _check_args(host, token, max_upload_mb); _check_port(host, port)
     return make_app((checkpoint, index), token=token, max_upload_mb=max_upload_mb, enrolled=enrolled)
 
-# %% ../nbs/06a_serve.ipynb #147a25d9
+# %% ../nbs/06a_serve.ipynb #4c12ad43
 def _fail(e:BaseException):
     "A user error: one line on stderr, exit 2"
     msg = str(e.args[0] if e.args else e).replace('\n', ' ')
