@@ -6,7 +6,7 @@
 __all__ = ['logger', 'SERVE_EXTRA', 'serve_available', 'verdict', 'ResultCache', 'enrol', 'unenrol', 'make_app',
            'docsearch_serve']
 
-# %% ../nbs/06a_serve.ipynb #38e5cdfd
+# %% ../nbs/06a_serve.ipynb #de2e082a
 import importlib, io, ipaddress, json, logging, os, secrets, socket, sys, tempfile, threading, time, uuid
 from collections import OrderedDict
 from pathlib import Path
@@ -20,10 +20,10 @@ from .index import ClassIndexStore, IndexFormatError
 from .retrieval import Searcher, SearchResult, to_image
 from .verify import plot_matches
 
-# %% ../nbs/06a_serve.ipynb #c3d2104a
+# %% ../nbs/06a_serve.ipynb #f18ed051
 logger = logging.getLogger(__name__)
 
-# %% ../nbs/06a_serve.ipynb #f9c90867
+# %% ../nbs/06a_serve.ipynb #0a0ae45a
 SERVE_EXTRA = 'pip install -e ".[serve]"'
 
 def serve_available()->bool:
@@ -37,7 +37,7 @@ def _need_serve():
     if not serve_available():
         raise ImportError(f"the HTTP service needs FastAPI, uvicorn and python-multipart, which are not installed; install them with {SERVE_EXTRA}")
 
-# %% ../nbs/06a_serve.ipynb #c4f7f3af
+# %% ../nbs/06a_serve.ipynb #cc02f517
 def _label(doc_type)->str: return str(doc_type).replace('_', ' ')
 
 def _doc(h:dict)->str: return f"{h.get('doc_id') or 'id ' + str(h.get('id'))} ({_label(h['doc_type'])})"
@@ -60,7 +60,7 @@ def verdict(d:dict)->dict: # `level`, `headline`, `detail`, `type`
     return dict(level='none', type=typ, headline='No match: this document is not on file',
                 detail=f"The closest one, {_doc(b)}, " + ('is of the same kind but its details do not line up.' if rr else 'is not close enough.'))
 
-# %% ../nbs/06a_serve.ipynb #d432a88e
+# %% ../nbs/06a_serve.ipynb #30038876
 _FORMATS = {'JPEG':'.jpg', 'PNG':'.png', 'WEBP':'.webp', 'TIFF':'.tif', 'BMP':'.bmp', 'GIF':'.gif'}
 
 def _decode(data:bytes, # the uploaded bytes
@@ -79,7 +79,7 @@ def _decode(data:bytes, # the uploaded bytes
 
 _STATUS = dict(not_image=415, corrupt=400, too_large=413)
 
-# %% ../nbs/06a_serve.ipynb #7c8fce97
+# %% ../nbs/06a_serve.ipynb #47ba2be3
 class ResultCache:
     "The last `n` searches' query images and best hits, for drawing their matches on demand"
     def __init__(self, n:int=32): self.n,self.items,self.lock = n,OrderedDict(),threading.Lock()
@@ -93,7 +93,7 @@ class ResultCache:
     def get(self, rid:str)->dict|None:
         with self.lock: return self.items.get(rid)
 
-# %% ../nbs/06a_serve.ipynb #ade7851e
+# %% ../nbs/06a_serve.ipynb #9fa65b14
 def _matches_png(query:Image.Image, # the query (at most the local features' `max_side`)
                  hit:str, # the best hit's image file
                  params:dict, # `local_features` arguments (the index's, or ORB's defaults)
@@ -109,7 +109,7 @@ def _thumb_jpeg(path, size:int=240)->bytes:
     im = to_image(path); im.thumbnail((size, size))
     b = io.BytesIO(); im.save(b, 'JPEG', quality=85); return b.getvalue()
 
-# %% ../nbs/06a_serve.ipynb #f9d3f377
+# %% ../nbs/06a_serve.ipynb #816cd3f9
 def _index_lock(path, # the index folder
                 wait:float=30): # seconds to wait for another writer
     "The writer lock of index folder `path`: `.<name>.lock` beside it"
@@ -121,7 +121,7 @@ def _reload(s:Searcher, index)->ClassIndexStore:
     "The index as saved, checked against the searcher's model"
     return ClassIndexStore.load(index, expect_fingerprint=s.meta.get('fingerprint'), expect_dim=s.model.emb_dim)
 
-# %% ../nbs/06a_serve.ipynb #239cf815
+# %% ../nbs/06a_serve.ipynb #ba0d5f3b
 def enrol(s:Searcher, # its model embeds the image; it searches the saved index afterwards
           index, # the index folder `s` searches
           path, # the image file to enrol (the index refers to it: keep it)
@@ -140,7 +140,7 @@ def enrol(s:Searcher, # its model embeds the image; it searches the saved index 
     s.store = store
     return dict(id=i, doc_type=doc_type, doc_id=doc_id, gallery_size=len(store))
 
-# %% ../nbs/06a_serve.ipynb #38f68c1d
+# %% ../nbs/06a_serve.ipynb #dd4b1db7
 def unenrol(s:Searcher, # it searches the saved index afterwards
             index, # the index folder `s` searches
             id:int, # gallery id to remove (`KeyError` if it is not there)
@@ -154,7 +154,7 @@ def unenrol(s:Searcher, # it searches the saved index afterwards
     s.store = store
     return dict(id=int(id), path=path, gallery_size=len(store))
 
-# %% ../nbs/06a_serve.ipynb #2bbc851d
+# %% ../nbs/06a_serve.ipynb #931a0e0f
 class _State:
     "What the routes share: the searcher, where enrolments are saved, the limits, the matches cache"
     def __init__(self, searcher:Searcher, index, enrolled, token, max_bytes:int, cache:ResultCache, lock_wait:float=30):
@@ -169,7 +169,7 @@ _CSP = ("default-src 'none'; img-src 'self' blob: data:; style-src 'unsafe-inlin
 _HEADERS = [(b'content-security-policy', _CSP.encode()), (b'x-content-type-options', b'nosniff'),
             (b'referrer-policy', b'no-referrer'), (b'x-frame-options', b'DENY'), (b'cache-control', b'no-store')]
 
-# %% ../nbs/06a_serve.ipynb #21985ee7
+# %% ../nbs/06a_serve.ipynb #2adc759a
 @patch
 def _mtime(self:_State)->int|None:
     try: return (self.index/'manifest.json').stat().st_mtime_ns if self.index is not None else None
@@ -184,7 +184,7 @@ def fresh(self:_State):
     except Exception as e: logger.warning(f"{self.index} changed but could not be reloaded ({e}); searching the previous version")
     else: logger.info(f"{self.index} changed: reloaded ({len(self.searcher.store)} images)")
 
-# %% ../nbs/06a_serve.ipynb #5af94c51
+# %% ../nbs/06a_serve.ipynb #5d9d0891
 def _err(status:int, detail:str, **headers):
     from starlette.responses import JSONResponse
     return JSONResponse(dict(detail=detail), status_code=status, headers=headers)
@@ -206,7 +206,7 @@ class _Guard:
         if int(n) > self.max_body: return await _err(413, self._big())(scope, receive, send_h)
         return await self.app(scope, self._counted(receive), send_h)
 
-# %% ../nbs/06a_serve.ipynb #856bbd04
+# %% ../nbs/06a_serve.ipynb #1426aa72
 @patch
 def _big(self:_Guard)->str: return f"upload too large: the limit is {self.max_body/2**20 - 1:.3g} MB (docsearch_serve --max_upload_mb)"
 
@@ -223,7 +223,7 @@ def _counted(self:_Guard, receive):
         return m
     return inner
 
-# %% ../nbs/06a_serve.ipynb #2311c130
+# %% ../nbs/06a_serve.ipynb #197646ee
 def make_app(searcher, # a `Searcher`, or a `(checkpoint, index)` pair of paths
              index=None, # index folder enrolments are saved to (default: the pair's); `None` with a `Searcher`: read-only
              token:str|None=None, # if given, every data request needs `Authorization: Bearer <token>`
@@ -246,7 +246,7 @@ def make_app(searcher, # a `Searcher`, or a `(checkpoint, index)` pair of paths
 _API_DOC = ("Reverse image search over identity documents. Send `Authorization: Bearer <token>` if the server was "
             "started with `--token`. Errors answer `{\"detail\": ...}`.")
 
-# %% ../nbs/06a_serve.ipynb #f5b5b4fd
+# %% ../nbs/06a_serve.ipynb #4112eb3b
 def _upload(st:_State, file)->tuple: # (bytes, PIL image, safe name)
     "Read an upload within the size limit and decode it, or raise the HTTP error"
     from fastapi import HTTPException
@@ -256,7 +256,7 @@ def _upload(st:_State, file)->tuple: # (bytes, PIL image, safe name)
     try: return data, _decode(data, name), name
     except ImageLoadError as e: raise HTTPException(_STATUS.get(e.kind, 400), str(e)) from None
 
-# %% ../nbs/06a_serve.ipynb #b787e7b0
+# %% ../nbs/06a_serve.ipynb #90306117
 def _result(st:_State, r:SearchResult, name:str, im:Image.Image, t0:float)->dict:
     "The JSON answer for result `r`, with the links the page follows"
     d = r.to_dict()
@@ -272,7 +272,7 @@ def _result(st:_State, r:SearchResult, name:str, im:Image.Image, t0:float)->dict
     d['timings_ms'] = {**{k:round(v, 1) for k,v in r.timings.items()}, 'total':round((time.perf_counter()-t0)*1e3, 1)}
     return d
 
-# %% ../nbs/06a_serve.ipynb #f4c2232f
+# %% ../nbs/06a_serve.ipynb #df9e7fba
 def _add_search(app):
     from fastapi import File, Form, UploadFile, Request, HTTPException
     @app.post('/search', tags=['search'], summary='Classify an image and find the documents on file like it')
@@ -286,7 +286,7 @@ def _add_search(app):
         if r.error: raise HTTPException(400, f"{name}: {r.error}")
         return _result(st, r, name, im, t0)
 
-# %% ../nbs/06a_serve.ipynb #101fdcfd
+# %% ../nbs/06a_serve.ipynb #78f5853d
 def _save_upload(st:_State, data:bytes, im:Image.Image)->Path:
     "Keep an enrolled image under a random name in the enrolled folder (atomically)"
     st.enrolled.mkdir(parents=True, exist_ok=True)
@@ -298,7 +298,7 @@ def _writable(st:_State):
     from fastapi import HTTPException
     if st.index is None: raise HTTPException(403, 'this server is read-only: start it with the index folder (docsearch_serve --index) to enrol or remove documents')
 
-# %% ../nbs/06a_serve.ipynb #9c6282c0
+# %% ../nbs/06a_serve.ipynb #b221ef76
 def _add_documents(app):
     from fastapi import File, Form, UploadFile, Request, HTTPException
     from filelock import Timeout
@@ -317,7 +317,7 @@ def _add_documents(app):
         except Timeout as e: fn.unlink(missing_ok=True); raise HTTPException(503, busy.format(Path(e.lock_file).name))
         except BaseException: fn.unlink(missing_ok=True); raise
 
-# %% ../nbs/06a_serve.ipynb #4d1d11ac
+# %% ../nbs/06a_serve.ipynb #83ad5b27
 @patch
 def _remove_route(self:_State, id:int)->dict:
     "Unenrol `id`; delete its image if this service enrolled it"
@@ -330,19 +330,19 @@ def _add_delete(app):
     from fastapi import Request, HTTPException, Path as P
     from filelock import Timeout
     @app.delete('/documents/{id}', tags=['gallery'], summary='Remove one image from the gallery')
-    def delete_document(request:Request, id:int=P(..., ge=0, description='gallery id (as in a hit)')):
+    def delete_document(request:Request, id:int=P(..., ge=0, le=2**62, description='gallery id (as in a hit)')):
         st = request.app.state.ds; _writable(st)
         try:
             with st.lock: r = st._remove_route(id); st.seen = st._mtime(); return r
         except KeyError: raise HTTPException(404, f"no gallery image with id {id}: it was never added, or was removed") from None
         except Timeout as e: raise HTTPException(503, f'the index is being written by another process (lock {Path(e.lock_file).name}); try again in a minute')
 
-# %% ../nbs/06a_serve.ipynb #a7a33050
+# %% ../nbs/06a_serve.ipynb #5eb726bf
 def _add_media(app):
     from fastapi import Request, HTTPException, Path as P
     from fastapi.responses import Response
     @app.get('/thumbs/{id}', tags=['gallery'], summary='A thumbnail (JPEG) of one gallery image', response_class=Response)
-    def thumb(request:Request, id:int=P(..., ge=0)):
+    def thumb(request:Request, id:int=P(..., ge=0, le=2**62)):
         st = request.app.state.ds
         with st.lock: st.fresh(); path = st.searcher.store.meta['path'][id] if st.searcher.store._where(id) is not None else None
         if path is None: raise HTTPException(404, f"no gallery image with id {id}")
@@ -364,7 +364,7 @@ def _add_media(app):
         return dict(status='ok', version=__version__, gallery_size=len(s.store), classes=s.model.classes,
                     rerank=s.rerank, writable=st.index is not None)
 
-# %% ../nbs/06a_serve.ipynb #c985162b
+# %% ../nbs/06a_serve.ipynb #d922f102
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>docsearch: is this document on file?</title><link rel="icon" href="data:,">
@@ -503,7 +503,7 @@ health();
 </body></html>
 """
 
-# %% ../nbs/06a_serve.ipynb #34153ff7
+# %% ../nbs/06a_serve.ipynb #7406a590
 _DOCS = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>docsearch API</title><link rel="icon" href="data:,">
 <style>body { font: 15px/1.5 system-ui, sans-serif; max-width: 900px; margin: 20px auto; padding: 0 20px; }
@@ -537,7 +537,7 @@ def _add_pages(app):
     @app.get('/docs', response_class=HTMLResponse, include_in_schema=False)
     def docs(): return _DOCS
 
-# %% ../nbs/06a_serve.ipynb #086c76d2
+# %% ../nbs/06a_serve.ipynb #4813dd5c
 def _loopback(host:str)->bool:
     if host=='localhost': return True
     try: return ipaddress.ip_address(host).is_loopback
@@ -552,7 +552,7 @@ def _check_args(host:str, token:str|None, max_upload_mb:float):
         raise ValueError(f"refusing to listen on {host} without --token: anyone who can reach it could search and change the gallery; "
                          "pass --token (requests then need 'Authorization: Bearer <token>'), or keep --host 127.0.0.1")
 
-# %% ../nbs/06a_serve.ipynb #94f80ff3
+# %% ../nbs/06a_serve.ipynb #00f6f6c7
 def _check_port(host:str, port:int):
     "Fail early, with the fix, if `host:port` cannot be listened on"
     try:
@@ -566,7 +566,7 @@ def _setup(index, checkpoint, host='127.0.0.1', port=8765, token=None, max_uploa
     _need_serve(); _check_args(host, token, max_upload_mb); _check_port(host, port)
     return make_app((checkpoint, index), token=token, max_upload_mb=max_upload_mb, enrolled=enrolled)
 
-# %% ../nbs/06a_serve.ipynb #4c12ad43
+# %% ../nbs/06a_serve.ipynb #b54ad46e
 def _fail(e:BaseException):
     "A user error: one line on stderr, exit 2"
     msg = str(e.args[0] if e.args else e).replace('\n', ' ')
