@@ -6,7 +6,7 @@
 __all__ = ['logger', 'SERVE_EXTRA', 'serve_available', 'verdict', 'ResultCache', 'enrol', 'unenrol', 'make_app',
            'docsearch_serve']
 
-# %% ../nbs/06a_serve.ipynb #de2e082a
+# %% ../nbs/06a_serve.ipynb #3937b794
 import importlib, io, ipaddress, json, logging, os, secrets, socket, sys, tempfile, threading, time, uuid
 from collections import OrderedDict
 from pathlib import Path
@@ -20,10 +20,10 @@ from .index import ClassIndexStore, IndexFormatError
 from .retrieval import Searcher, SearchResult, to_image
 from .verify import plot_matches
 
-# %% ../nbs/06a_serve.ipynb #f18ed051
+# %% ../nbs/06a_serve.ipynb #8bfbc98f
 logger = logging.getLogger(__name__)
 
-# %% ../nbs/06a_serve.ipynb #0a0ae45a
+# %% ../nbs/06a_serve.ipynb #2b0c63a2
 SERVE_EXTRA = 'pip install -e ".[serve]"'
 
 def serve_available()->bool:
@@ -37,7 +37,7 @@ def _need_serve():
     if not serve_available():
         raise ImportError(f"the HTTP service needs FastAPI, uvicorn and python-multipart, which are not installed; install them with {SERVE_EXTRA}")
 
-# %% ../nbs/06a_serve.ipynb #cc02f517
+# %% ../nbs/06a_serve.ipynb #e3cf9a12
 def _label(doc_type)->str: return str(doc_type).replace('_', ' ')
 
 def _doc(h:dict)->str: return f"{h.get('doc_id') or 'id ' + str(h.get('id'))} ({_label(h['doc_type'])})"
@@ -60,7 +60,7 @@ def verdict(d:dict)->dict: # `level`, `headline`, `detail`, `type`
     return dict(level='none', type=typ, headline='No match: this document is not on file',
                 detail=f"The closest one, {_doc(b)}, " + ('is of the same kind but its details do not line up.' if rr else 'is not close enough.'))
 
-# %% ../nbs/06a_serve.ipynb #30038876
+# %% ../nbs/06a_serve.ipynb #27e39f19
 _FORMATS = {'JPEG':'.jpg', 'PNG':'.png', 'WEBP':'.webp', 'TIFF':'.tif', 'BMP':'.bmp', 'GIF':'.gif'}
 
 def _decode(data:bytes, # the uploaded bytes
@@ -79,7 +79,7 @@ def _decode(data:bytes, # the uploaded bytes
 
 _STATUS = dict(not_image=415, corrupt=400, too_large=413)
 
-# %% ../nbs/06a_serve.ipynb #47ba2be3
+# %% ../nbs/06a_serve.ipynb #d81c6937
 class ResultCache:
     "The last `n` searches' query images and best hits, for drawing their matches on demand"
     def __init__(self, n:int=32): self.n,self.items,self.lock = n,OrderedDict(),threading.Lock()
@@ -93,7 +93,7 @@ class ResultCache:
     def get(self, rid:str)->dict|None:
         with self.lock: return self.items.get(rid)
 
-# %% ../nbs/06a_serve.ipynb #9fa65b14
+# %% ../nbs/06a_serve.ipynb #d8f0b697
 def _matches_png(query:Image.Image, # the query (at most the local features' `max_side`)
                  hit:str, # the best hit's image file
                  params:dict, # `local_features` arguments (the index's, or ORB's defaults)
@@ -109,7 +109,7 @@ def _thumb_jpeg(path, size:int=240)->bytes:
     im = to_image(path); im.thumbnail((size, size))
     b = io.BytesIO(); im.save(b, 'JPEG', quality=85); return b.getvalue()
 
-# %% ../nbs/06a_serve.ipynb #816cd3f9
+# %% ../nbs/06a_serve.ipynb #b378543c
 def _index_lock(path, # the index folder
                 wait:float=30): # seconds to wait for another writer
     "The writer lock of index folder `path`: `.<name>.lock` beside it"
@@ -121,7 +121,7 @@ def _reload(s:Searcher, index)->ClassIndexStore:
     "The index as saved, checked against the searcher's model"
     return ClassIndexStore.load(index, expect_fingerprint=s.meta.get('fingerprint'), expect_dim=s.model.emb_dim)
 
-# %% ../nbs/06a_serve.ipynb #ba0d5f3b
+# %% ../nbs/06a_serve.ipynb #693efbb0
 def enrol(s:Searcher, # its model embeds the image; it searches the saved index afterwards
           index, # the index folder `s` searches
           path, # the image file to enrol (the index refers to it: keep it)
@@ -140,7 +140,7 @@ def enrol(s:Searcher, # its model embeds the image; it searches the saved index 
     s.store = store
     return dict(id=i, doc_type=doc_type, doc_id=doc_id, gallery_size=len(store))
 
-# %% ../nbs/06a_serve.ipynb #dd4b1db7
+# %% ../nbs/06a_serve.ipynb #0ae9a2bf
 def unenrol(s:Searcher, # it searches the saved index afterwards
             index, # the index folder `s` searches
             id:int, # gallery id to remove (`KeyError` if it is not there)
@@ -154,7 +154,7 @@ def unenrol(s:Searcher, # it searches the saved index afterwards
     s.store = store
     return dict(id=int(id), path=path, gallery_size=len(store))
 
-# %% ../nbs/06a_serve.ipynb #931a0e0f
+# %% ../nbs/06a_serve.ipynb #3e3226e5
 class _State:
     "What the routes share: the searcher, where enrolments are saved, the limits, the matches cache"
     def __init__(self, searcher:Searcher, index, enrolled, token, max_bytes:int, cache:ResultCache, lock_wait:float=30):
@@ -169,7 +169,7 @@ _CSP = ("default-src 'none'; img-src 'self' blob: data:; style-src 'unsafe-inlin
 _HEADERS = [(b'content-security-policy', _CSP.encode()), (b'x-content-type-options', b'nosniff'),
             (b'referrer-policy', b'no-referrer'), (b'x-frame-options', b'DENY'), (b'cache-control', b'no-store')]
 
-# %% ../nbs/06a_serve.ipynb #2adc759a
+# %% ../nbs/06a_serve.ipynb #007c522e
 @patch
 def _mtime(self:_State)->int|None:
     try: return (self.index/'manifest.json').stat().st_mtime_ns if self.index is not None else None
@@ -184,7 +184,7 @@ def fresh(self:_State):
     except Exception as e: logger.warning(f"{self.index} changed but could not be reloaded ({e}); searching the previous version")
     else: logger.info(f"{self.index} changed: reloaded ({len(self.searcher.store)} images)")
 
-# %% ../nbs/06a_serve.ipynb #5d9d0891
+# %% ../nbs/06a_serve.ipynb #1c02a4eb
 def _err(status:int, detail:str, **headers):
     from starlette.responses import JSONResponse
     return JSONResponse(dict(detail=detail), status_code=status, headers=headers)
@@ -206,7 +206,7 @@ class _Guard:
         if int(n) > self.max_body: return await _err(413, self._big())(scope, receive, send_h)
         return await self.app(scope, self._counted(receive), send_h)
 
-# %% ../nbs/06a_serve.ipynb #1426aa72
+# %% ../nbs/06a_serve.ipynb #a1893649
 @patch
 def _big(self:_Guard)->str: return f"upload too large: the limit is {self.max_body/2**20 - 1:.3g} MB (docsearch_serve --max_upload_mb)"
 
@@ -223,7 +223,7 @@ def _counted(self:_Guard, receive):
         return m
     return inner
 
-# %% ../nbs/06a_serve.ipynb #197646ee
+# %% ../nbs/06a_serve.ipynb #60d5cc74
 def make_app(searcher, # a `Searcher`, or a `(checkpoint, index)` pair of paths
              index=None, # index folder enrolments are saved to (default: the pair's); `None` with a `Searcher`: read-only
              token:str|None=None, # if given, every data request needs `Authorization: Bearer <token>`
@@ -246,7 +246,7 @@ def make_app(searcher, # a `Searcher`, or a `(checkpoint, index)` pair of paths
 _API_DOC = ("Reverse image search over identity documents. Send `Authorization: Bearer <token>` if the server was "
             "started with `--token`. Errors answer `{\"detail\": ...}`.")
 
-# %% ../nbs/06a_serve.ipynb #4112eb3b
+# %% ../nbs/06a_serve.ipynb #4dff48bd
 def _upload(st:_State, file)->tuple: # (bytes, PIL image, safe name)
     "Read an upload within the size limit and decode it, or raise the HTTP error"
     from fastapi import HTTPException
@@ -256,7 +256,7 @@ def _upload(st:_State, file)->tuple: # (bytes, PIL image, safe name)
     try: return data, _decode(data, name), name
     except ImageLoadError as e: raise HTTPException(_STATUS.get(e.kind, 400), str(e)) from None
 
-# %% ../nbs/06a_serve.ipynb #90306117
+# %% ../nbs/06a_serve.ipynb #ef0bb3d5
 def _result(st:_State, r:SearchResult, name:str, im:Image.Image, t0:float)->dict:
     "The JSON answer for result `r`, with the links the page follows"
     d = r.to_dict()
@@ -272,7 +272,7 @@ def _result(st:_State, r:SearchResult, name:str, im:Image.Image, t0:float)->dict
     d['timings_ms'] = {**{k:round(v, 1) for k,v in r.timings.items()}, 'total':round((time.perf_counter()-t0)*1e3, 1)}
     return d
 
-# %% ../nbs/06a_serve.ipynb #df9e7fba
+# %% ../nbs/06a_serve.ipynb #a9732bad
 def _add_search(app):
     from fastapi import File, Form, UploadFile, Request, HTTPException
     @app.post('/search', tags=['search'], summary='Classify an image and find the documents on file like it')
@@ -286,7 +286,7 @@ def _add_search(app):
         if r.error: raise HTTPException(400, f"{name}: {r.error}")
         return _result(st, r, name, im, t0)
 
-# %% ../nbs/06a_serve.ipynb #78f5853d
+# %% ../nbs/06a_serve.ipynb #d9b48483
 def _save_upload(st:_State, data:bytes, im:Image.Image)->Path:
     "Keep an enrolled image under a random name in the enrolled folder (atomically)"
     st.enrolled.mkdir(parents=True, exist_ok=True)
@@ -298,7 +298,7 @@ def _writable(st:_State):
     from fastapi import HTTPException
     if st.index is None: raise HTTPException(403, 'this server is read-only: start it with the index folder (docsearch_serve --index) to enrol or remove documents')
 
-# %% ../nbs/06a_serve.ipynb #b221ef76
+# %% ../nbs/06a_serve.ipynb #ee7be95a
 def _add_documents(app):
     from fastapi import File, Form, UploadFile, Request, HTTPException
     from filelock import Timeout
@@ -317,7 +317,7 @@ def _add_documents(app):
         except Timeout as e: fn.unlink(missing_ok=True); raise HTTPException(503, busy.format(Path(e.lock_file).name))
         except BaseException: fn.unlink(missing_ok=True); raise
 
-# %% ../nbs/06a_serve.ipynb #83ad5b27
+# %% ../nbs/06a_serve.ipynb #6f920c74
 @patch
 def _remove_route(self:_State, id:int)->dict:
     "Unenrol `id`; delete its image if this service enrolled it"
@@ -337,7 +337,7 @@ def _add_delete(app):
         except KeyError: raise HTTPException(404, f"no gallery image with id {id}: it was never added, or was removed") from None
         except Timeout as e: raise HTTPException(503, f'the index is being written by another process (lock {Path(e.lock_file).name}); try again in a minute')
 
-# %% ../nbs/06a_serve.ipynb #5eb726bf
+# %% ../nbs/06a_serve.ipynb #38b22357
 def _add_media(app):
     from fastapi import Request, HTTPException, Path as P
     from fastapi.responses import Response
@@ -364,7 +364,7 @@ def _add_media(app):
         return dict(status='ok', version=__version__, gallery_size=len(s.store), classes=s.model.classes,
                     rerank=s.rerank, writable=st.index is not None)
 
-# %% ../nbs/06a_serve.ipynb #d922f102
+# %% ../nbs/06a_serve.ipynb #0c1cd4ae
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>docsearch: is this document on file?</title><link rel="icon" href="data:,">
@@ -503,7 +503,7 @@ health();
 </body></html>
 """
 
-# %% ../nbs/06a_serve.ipynb #7406a590
+# %% ../nbs/06a_serve.ipynb #44b1cf3e
 _DOCS = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>docsearch API</title><link rel="icon" href="data:,">
 <style>body { font: 15px/1.5 system-ui, sans-serif; max-width: 900px; margin: 20px auto; padding: 0 20px; }
@@ -537,7 +537,7 @@ def _add_pages(app):
     @app.get('/docs', response_class=HTMLResponse, include_in_schema=False)
     def docs(): return _DOCS
 
-# %% ../nbs/06a_serve.ipynb #4813dd5c
+# %% ../nbs/06a_serve.ipynb #6bf45347
 def _loopback(host:str)->bool:
     if host=='localhost': return True
     try: return ipaddress.ip_address(host).is_loopback
@@ -552,7 +552,7 @@ def _check_args(host:str, token:str|None, max_upload_mb:float):
         raise ValueError(f"refusing to listen on {host} without --token: anyone who can reach it could search and change the gallery; "
                          "pass --token (requests then need 'Authorization: Bearer <token>'), or keep --host 127.0.0.1")
 
-# %% ../nbs/06a_serve.ipynb #00f6f6c7
+# %% ../nbs/06a_serve.ipynb #759b77ed
 def _check_port(host:str, port:int):
     "Fail early, with the fix, if `host:port` cannot be listened on"
     try:
@@ -566,7 +566,7 @@ def _setup(index, checkpoint, host='127.0.0.1', port=8765, token=None, max_uploa
     _need_serve(); _check_args(host, token, max_upload_mb); _check_port(host, port)
     return make_app((checkpoint, index), token=token, max_upload_mb=max_upload_mb, enrolled=enrolled)
 
-# %% ../nbs/06a_serve.ipynb #b54ad46e
+# %% ../nbs/06a_serve.ipynb #c0c72b0f
 def _fail(e:BaseException):
     "A user error: one line on stderr, exit 2"
     msg = str(e.args[0] if e.args else e).replace('\n', ' ')
