@@ -480,7 +480,7 @@ def _load_local(self:ClassIndexStore, path, man:dict):
     entry = man['local']
     fix = f"recompute them with `docsearch_index --out {path} --local {entry.get('method', 'orb')}`"
     if entry.get('file') not in man['files']: raise IndexFormatError(f"{path}/manifest.json lists local features {entry.get('file')!r} without a checksum; {fix}")
-    try: self.local = LocalFeatureStore.load(path/entry['file'], expect_method=entry.get('method'))
+    try: self.local = LocalFeatureStore.load(path/entry['file'], expect_method=entry.get('method'), mmap=True)
     except LocalFeatureError as e: raise IndexFormatError(f"{e.args[0]}; {fix}") from None
     live = self._live_ids()
     if len(self.local)!=len(live) or (self.local.ids!=live).any():
