@@ -366,12 +366,6 @@ def search(self:Searcher, query, # a path, PIL image or array, or a list of them
                                 shortlist=self.shortlist if ql is not None else None))
     return out[0] if single else out
 
-# %% ../nbs/05_retrieval.ipynb #a8e32471
-def _demo_card(colour, text, size=(120,76)):
-    "A made-up card for examples: coloured background, photo box, a line of text"
-    im = Image.new('RGB', size, colour); d = ImageDraw.Draw(im)
-    d.rectangle([6,18,36,60], fill='white'); d.text((44,20), text, fill='black'); return im
-
 # %% ../nbs/05_retrieval.ipynb #5a0643dd
 @dataclass
 class Calibration:
