@@ -110,7 +110,8 @@ def _safe_load(path)->dict:
                          f"could run code ({what}). If you trust the file, re-save it safely: in a trusted session load it with "
                          "`torch.load(path, weights_only=False)`, then write a docsearch model with `save_checkpoint`, or plain weights "
                          "with `torch.save(model.state_dict(), 'weights.pt')` (for --weights)") from None
-    except Exception as e: raise ValueError(f"{path}: not a readable torch file ({type(e).__name__}: {e}); re-download or re-train it") from None
+    except PermissionError: raise PermissionError(f"{path}: permission denied; make the file readable") from None
+    except Exception: raise ValueError(f"{path}: not a readable torch file (corrupt or truncated?); re-download or re-train it") from None
 
 # %% ../nbs/01_model.ipynb #9dbf4887
 _CKPT_FORMAT,_CKPT_VERSION = 'docsearch.checkpoint',1 # see Checkpoints below
