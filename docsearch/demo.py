@@ -15,7 +15,7 @@ from .synth import generate
 from .train import fit
 from .features import extract_features, embed_images, load_embeddings, Embeddings
 from .index import ClassIndexStore
-from .retrieval import Searcher, SearchResult, plot_result
+from .retrieval import Searcher, SearchResult, plot_result, RERANK_K
 from .evaluate import make_protocol, evaluate, EvalReport, _rows
 
 # %% auto #0
@@ -34,20 +34,22 @@ class DemoSettings:
     arch:str='resnet18' # backbone (the library's default is resnet50; see the budget note above)
     weights:str='imagenet' # 'imagenet' if in the local torch hub cache (else random init, with a warning), or 'none'
     image_size:int=224 # model input size
-    epochs:int=12 # maximum epochs
+    epochs:int=5 # maximum epochs (the visual words need no training: the classifier only routes)
     batch_size:int=32 # training batch size
     lr:float=1e-3 # peak learning rate
     instance_weight:float=0.0 # weight of the instance-level training term (0: classification only)
     rerank:str|None='orb' # re-rank the shortlist by geometric verification: 'orb', 'sift' or None
-    rerank_k:int=130 # candidates verified per query (the `Searcher`'s default)
-    baselines:str='global,prototype,phash,dhash' # baselines evaluated beside docsearch (see `evaluate`; 'orb' is slow)
+    rerank_k:int=RERANK_K # candidates verified per query at most (the `Searcher`'s default)
+    words:int=65536 # visual-word vocabulary size (0: embedding shortlist only)
+    shortlist:str='both' # candidates to verify: 'both', 'words' or 'embedding'
+    baselines:str='global,prototype' # baselines evaluated beside docsearch (see `evaluate`; phash/dhash and 'orb' in `docsearch_eval`)
     n_queries:int|None=None # test queries searched for the summary (default: all)
     seed:int=0 # one seed for everything
     target_fmr:float=0.01 # false-match rate the threshold is calibrated for
     classes:str|None=None # comma-separated subset of the synthetic classes (default: all)
 
 PRESETS = dict(default=DemoSettings(),
-               quick=DemoSettings(n_docs=10, captures=3, synth_size=480, arch='resnet18', image_size=160, epochs=10, baselines='global'))
+               quick=DemoSettings(n_docs=10, captures=3, synth_size=480, arch='resnet18', image_size=160, epochs=6, baselines='global'))
 
 # %% ../nbs/06_demo.ipynb #21ea9ae3
 def _key(**kw)->str: return hashlib.sha256(json.dumps(kw, sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -148,28 +150,30 @@ def run_demo(quick:bool=False, # the small preset (about 2 minutes)
         store = ClassIndexStore.from_embeddings(load_embeddings(P['gallery']), graduating_threshold=cfg.indexing.graduating_threshold)
         store.add_embeddings(_rows(test, proto.enrol))
         if st.rerank: store.set_local(st.rerank, workers=min(nw, 2))
+        if st.rerank=='orb' and st.words: store.set_words(st.words)
         store.save(P['index'], overwrite=True)
         return store.info()
-    k = step('index', _key(prev=k, enrol=proto.enrol.tolist(), rerank=st.rerank), [P['index']], _index)
+    k = step('index', _key(prev=k, enrol=proto.enrol.tolist(), rerank=st.rerank, words=st.words), [P['index']], _index)
     def _evaluate():
         store = ClassIndexStore.load(P['index'])
         rep = evaluate(P['splits'], P['ckpt'], [b for b in st.baselines.split(',') if b], target_fmr=st.target_fmr, n_queries=st.n_queries,
                        seed=st.seed, cache_dir=P['art']/'eval-cache', workers=min(nw, 2), embeddings=dict(train=P['gallery'], test=P['test']),
-                       rerank=st.rerank, rerank_k=st.rerank_k, gallery_local=store.local)
+                       rerank=st.rerank, rerank_k=st.rerank_k, gallery_local=store.local, words=st.words,
+                       vocab=store.words.vocab if store.words is not None else None, shortlist=st.shortlist)
         store.calibration = rep.settings['calibration'] or _embedding_calibration(rep)
         store.save(P['index'], overwrite=True) # the calibrated rule travels with the index
         with atomic_write(P['eval']) as f: json.dump(rep.to_dict(), f, indent=1, default=float)
         rep.queries.to_csv(P['art']/'queries.csv', index=False)
         return dict(figures=[str(f) for f in _eval_figures(rep, P['art']/'eval')])
-    k = step('evaluate', _key(prev=k, fmr=st.target_fmr, b=st.baselines, n=st.n_queries, rk=st.rerank_k), [P['eval'], P['art']/'queries.csv'], _evaluate)
+    k = step('evaluate', _key(prev=k, fmr=st.target_fmr, b=st.baselines, n=st.n_queries, rk=st.rerank_k, sl=st.shortlist), [P['eval'], P['art']/'queries.csv'], _evaluate)
     ev = json.loads(P['eval'].read_text())
-    searcher = Searcher(P['ckpt'], P['index'], rerank_k=st.rerank_k)
+    searcher = Searcher(P['ckpt'], P['index'], rerank_k=st.rerank_k, shortlist=st.shortlist)
     figs = _figures(searcher, pd.read_csv(P['art']/'queries.csv'), P['art'])
-    keys = ('class_top1','class_top3','recall_at_1','recall_at_5','recall_at_10','map','fmr','fnmr','threshold','threshold_kind')
+    keys = ('class_top1','class_top3','recall_at_1','recall_at_5','recall_at_10','map','fmr','fnmr','threshold','threshold_kind','ms_p50','ms_p95')
     summary = dict(n_queries=ev['settings']['n_on_file']+ev['settings']['n_not_on_file'], n_on_file=ev['settings']['n_on_file'],
                    n_not_on_file=ev['settings']['n_not_on_file'], **{k_:ev.get(k_) for k_ in keys}, rerank=st.rerank,
                    baselines={n:{k_:b.get(k_) for k_ in ('class_top1','recall_at_1','map','fmr','fnmr','ms_p50')} for n,b in ev['baselines'].items()},
-                   latency=ev['speed']['latency'], per_condition=ev['per_condition'],
+                   latency=ev['speed']['latency'], per_condition=ev['per_condition'], shortlist=ev.get('shortlist', {}),
                    steps={n:dict(seconds=s_['seconds'], reused=s_['reused']) for n,s_ in steps.items()},
                    training=steps['train']['facts'], calibration=ev['settings']['calibration'], settings=asdict(st),
                    figures=[str(f) for f in figs], eval_figures=steps['evaluate']['facts']['figures'], evaluation=str(P['eval']),
@@ -224,5 +228,6 @@ def docsearch_demo(
         return
     s = run_demo(quick, force, data_dir, artifacts_dir, epochs=epochs, n_docs=n_docs, arch=arch, image_size=image_size)
     keys = ('n_queries','class_top1','recall_at_1','fmr','fnmr','threshold','total_seconds')
-    print(json.dumps({k:s[k] for k in keys} | dict(latency_ms_p50=s['latency']['total_ms_p50'], summary=str(Path(s['artifacts'])/'summary.json'),
+    sl50 = (s.get('shortlist') or {}).get('both', {}).get('recall_at_50')
+    print(json.dumps({k:s[k] for k in keys} | dict(latency_ms_p50=s['latency']['total_ms_p50'], shortlist_recall_at_50=sl50, summary=str(Path(s['artifacts'])/'summary.json'),
                                                    figures=s['figures'])))

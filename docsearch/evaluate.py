@@ -16,13 +16,13 @@ from .data import load_image, ImageLoadError
 from .model import load_checkpoint
 from .features import Embeddings, embed_images, save_embeddings, load_embeddings
 from .index import ClassIndexStore
-from .retrieval import Searcher, _threshold_for_fmr, _thumb
+from .retrieval import Searcher, _threshold_for_fmr, _thumb, _interleave
 from .verify import LocalFeatureStore, compute_features, brute_force
 
 # %% auto #0
 __all__ = ['logger', 'Protocol', 'make_protocol', 'Ranked', 'score_ranked', 'error_curve', 'rank_docsearch', 'rank_global',
-           'rank_prototype', 'image_hashes', 'rank_hash', 'rank_brute_force', 'EvalReport', 'evaluate',
-           'docsearch_eval']
+           'rank_prototype', 'image_hashes', 'rank_hash', 'rank_brute_force', 'EvalReport', 'shortlist_recall',
+           'evaluate', 'docsearch_eval']
 
 # %% ../nbs/05a_evaluate.ipynb #b414b18c
 logger = logging.getLogger(__name__)
@@ -118,7 +118,8 @@ def score_ranked(r:Ranked, # a method's answers
                 fmr=rate(m[~on_file]), fnmr=rate(~(m & (ranks==1))[on_file]),
                 threshold=None if r.threshold is None else round(float(-r.threshold if r.kind=='verification' else r.threshold), 6),
                 threshold_kind=r.kind,
-                ms_p50=round(float(np.median(r.ms)), 2) if len(r.ms) else None, n_queries=len(q_doc))
+                ms_p50=round(float(np.median(r.ms)), 2) if len(r.ms) else None,
+                ms_p95=round(float(np.percentile(r.ms, 95)), 2) if len(r.ms) else None, n_queries=len(q_doc))
 
 # %% ../nbs/05a_evaluate.ipynb #e2a6606b
 def error_curve(r:Ranked, q_doc, on_file, g_doc, thresholds=None)->pd.DataFrame:
@@ -314,10 +315,11 @@ class EvalReport:
     speed:dict=field(default_factory=dict) # embedding throughput and per-query latency
     settings:dict=field(default_factory=dict) # what was evaluated and how
     gallery:pd.DataFrame|None=field(default=None, repr=False) # path, doc_id, doc_type of each gallery row
+    shortlist:dict=field(default_factory=dict) # shortlist source -> recall@n of the on-file queries' documents (`shortlist_recall`)
 
     def table(self)->pd.DataFrame:
         "One row per method: docsearch first, then the baselines"
-        cols = ['class_top1','class_top3','recall_at_1','recall_at_5','recall_at_10','map','fmr','fnmr','threshold','ms_p50','n_queries']
+        cols = ['class_top1','class_top3','recall_at_1','recall_at_5','recall_at_10','map','fmr','fnmr','threshold','ms_p50','ms_p95','n_queries']
         return pd.DataFrame({'docsearch':self.metrics, **self.baselines}).T.reindex(columns=cols)
 
     def to_dict(self)->dict:
@@ -325,10 +327,26 @@ class EvalReport:
         gain = {n:round(self.metrics['recall_at_1']-b['recall_at_1'], 4) for n,b in self.baselines.items()
                 if b.get('recall_at_1') is not None and self.metrics.get('recall_at_1') is not None}
         return dict(self.metrics, baselines=self.baselines, recall_at_1_gain=gain, per_condition=self.per_condition().to_dict('index'),
-                    speed=self.speed, settings=self.settings)
+                    shortlist=self.shortlist, speed=self.speed, settings=self.settings)
 
     def __repr__(self): return f"EvalReport({self.settings.get('checkpoint')}):\n{self.table().to_string()}"
     def _repr_markdown_(self): return self.table().to_markdown() if hasattr(pd.DataFrame, 'to_markdown') else self.table().to_html()
+
+# %% ../nbs/05a_evaluate.ipynb #72fa314b
+def shortlist_recall(s:Searcher, # a searcher over the evaluation gallery (ids = gallery rows), with local features and words
+                     q:Embeddings, rows, # query embeddings and the rows of them to search
+                     local:list, # the query rows' `LocalFeatures`
+                     on_file, g_doc, # bool per query; `doc_id` per gallery row
+                     ns=(10, 50, 100))->dict: # source -> {recall_at_n}
+    "Recall@n of each shortlist source ('words', 'embedding', 'both') over the on-file queries"
+    ranks = dict(words=[], embedding=[], both=[])
+    for j,i in enumerate(rows):
+        if not on_file[j]: continue
+        c = s.candidates(q.features[i], q.probs[i], local[j], k=max(ns))
+        d = str(q.extra['doc_id'][i])
+        for src,l in dict(words=c['words'], embedding=c['embedding'], both=_interleave(c['words'], c['embedding'])).items():
+            ranks[src].append(_first_rank(l, g_doc, d))
+    return {src:{f'recall_at_{n}':round(float((np.array(r)<=n).mean()), 4) if r else None for n in ns} for src,r in ranks.items()}
 
 # %% ../nbs/05a_evaluate.ipynb #95c66ab5
 def _condition_tags(capture:str, conditions:str)->list:
@@ -399,6 +417,9 @@ def evaluate(data_root, # split folder with train/, val/, test/ and their manife
              rerank:str|None='orb', # docsearch re-ranks its shortlist by geometric verification ('orb', 'sift'; None: embedding only)
              rerank_k:int|None=None, # candidates verified per query (default: `Searcher`'s)
              gallery_local:LocalFeatureStore|None=None, # already computed local features of the gallery (ids = gallery rows)
+             words:int=65536, # visual-word vocabulary size for the shortlist (0: embedding shortlist only)
+             vocab=None, # a `Vocabulary` to use (e.g. the demo index's) instead of training one on the gallery
+             shortlist:str='both', shortlist_k:int|None=None, # the searcher's shortlist sources and size
             )->EvalReport:
     "Evaluate `checkpoint` on the test split under the enrolment protocol, beside the `baselines`"
     check_opts(ge=1, n_queries=n_queries, rerank_k=rerank_k); check_opts(ge=0, orb_queries=orb_queries, workers=workers, latency_n=latency_n)
@@ -433,7 +454,7 @@ def evaluate(data_root, # split folder with train/, val/, test/ and their manife
     fwd = lat.get('load_ms_p50', 0)+lat.get('forward_ms_p50', 0)
     logger.info(f"{proto}; gallery {len(gal)} images")
     score = lambda r, sel=slice(None): score_ranked(r, q_doc[sel], q_cls[sel], on_file[sel], g_doc, g_cls)
-    ds,base,cal = rank_docsearch(s, te, rows, va, target_fmr, fwd_ms=fwd),{},None
+    ds,base,cal,short = rank_docsearch(s, te, rows, va, target_fmr, fwd_ms=fwd),{},None,{}
     gal_local = None
     if rerank:
         logger.info(f"{rerank} local features of the gallery and queries")
@@ -442,12 +463,15 @@ def evaluate(data_root, # split folder with train/, val/, test/ and their manife
                              f"the gallery has {len(gal)} (ids 0..{len(gal)-1}) and re-ranks with {rerank}: leave it out to compute them")
         gal_local = store.local = gallery_local or _cached_local(list(gal.paths), rerank, cache_dir, workers)
         q_local = _cached_local([te.paths[i] for i in rows], rerank, cache_dir, workers)
-        sr = Searcher((model, meta), store, rerank=rerank, **({'rerank_k':rerank_k} if rerank_k else {}))
+        if words and rerank=='orb': store.set_words(words, vocab=vocab or 'auto')
+        sr = Searcher((model, meta), store, rerank=rerank, shortlist=shortlist, **({'rerank_k':rerank_k} if rerank_k else {}),
+                      **({'shortlist_k':shortlist_k} if shortlist_k else {}))
         cal = sr.calibrate(va, target_fmr).to_dict() # the validation embeddings made above
         lat_r = _latency(sr, qpaths, latency_n) if latency_n else {}
         fwd_r = fwd+lat_r.get('features_ms_p50', 0)
         base['docsearch, no re-ranking'] = score(ds)
         ds = rank_docsearch(sr, te, rows, va, target_fmr, fwd_ms=fwd_r, local=[q_local[j] for j in range(len(rows))])
+        short = shortlist_recall(sr, te, rows, [q_local[j] for j in range(len(rows))], on_file, g_doc) if store.words is not None else {}
         lat = dict(lat_r, embedding_only=lat)
     for b in baselines:
         logger.info(f"baseline {b}")
@@ -481,9 +505,11 @@ def evaluate(data_root, # split folder with train/, val/, test/ and their manife
                      dict(latency=lat, embed_img_s={k:round(v[1], 1) for k,v in emb.items() if v[1]}),
                      dict(data_root=str(root), checkpoint=str(checkpoint), fingerprint=fp, target_fmr=target_fmr, enrol_frac=enrol_frac,
                           rerank=rerank, rerank_k=sr.rerank_k if rerank else None, calibration=cal,
+                          words=None if store.words is None else store.words.vocab.n_words, shortlist=sr.shortlist if rerank else None,
+                          shortlist_k=sr.shortlist_k if rerank else None,
                           seed=seed, n_gallery=len(gal), n_enrolled=len(proto.enrol), n_copies_dropped=proto.n_copies,
                           n_on_file=int(on_file.sum()), n_not_on_file=int((~on_file).sum())),
-                     pd.DataFrame(dict(path=gal.paths, doc_id=g_doc, doc_type=g_cls)))
+                     pd.DataFrame(dict(path=gal.paths, doc_id=g_doc, doc_type=g_cls)), short)
     rep.ranked = ds
     return rep
 
@@ -575,6 +601,9 @@ def docsearch_eval(
     orb_queries:Param("queries (and validation images) for the brute-force ORB baseline", int)=20,
     rerank:Param("docsearch re-ranks its shortlist with these local features: orb, sift or none", str)='orb',
     rerank_k:Param("candidates verified per query (default: the searcher's)", int)=None,
+    words:Param("visual-word vocabulary size for the shortlist (0: embedding shortlist only)", int)=65536,
+    shortlist:Param("shortlist sources: both, words or embedding", str)='both',
+    shortlist_k:Param("candidates each shortlist source proposes (default: the searcher's)", int)=None,
     seed:Param("enrolment and sampling seed", int)=0,
     cache_dir:Param("keep embeddings and hashes here between runs ('' for none)", str)='artifacts/eval/cache',
     figures:Param("save the report's figures in this folder", str)=None,
@@ -587,7 +616,8 @@ def docsearch_eval(
     if compare and not all('=' in kv for kv in compare.split(',')): raise ValueError(f"--compare {compare!r}: give name=checkpoint[,name=checkpoint]")
     cmp = dict(kv.split('=', 1) for kv in compare.split(',')) if compare else None
     rep = evaluate(data_root, checkpoint, bl, cmp, target_fmr, n_queries=n_queries, orb_queries=orb_queries, seed=seed,
-                   cache_dir=cache_dir or None, workers=workers, rerank=None if rerank in ('none', '') else rerank, rerank_k=rerank_k)
+                   cache_dir=cache_dir or None, workers=workers, rerank=None if rerank in ('none', '') else rerank, rerank_k=rerank_k,
+                   words=words, shortlist=shortlist, shortlist_k=shortlist_k)
     with atomic_write(out) as f: json.dump(rep.to_dict(), f, indent=1, default=float)
     if figures:
         import matplotlib.pyplot as plt

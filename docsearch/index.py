@@ -16,10 +16,12 @@ from filelock import FileLock, Timeout
 from .core import *
 from .features import Embeddings, save_embeddings, load_embeddings, _str_col
 from .verify import LocalFeatureStore, LocalFeatureError, compute_features, METHODS
+from .words import Vocabulary, WordIndex, WordsError, default_vocabulary, DEFAULT_VOCAB
 
 # %% auto #0
-__all__ = ['logger', 'FORMAT_VERSION', 'APPROX_THRESHOLD', 'IndexFormatError', 'faiss_threads', 'ClassIndexStore', 'Hits',
-           'IndexLockedError', 'index_lock', 'index_embeddings', 'docsearch_index', 'bench_search']
+__all__ = ['logger', 'FORMAT_VERSION', 'APPROX_THRESHOLD', 'VOCAB_PER_WORD', 'IndexFormatError', 'faiss_threads',
+           'ClassIndexStore', 'Hits', 'IndexLockedError', 'index_lock', 'index_embeddings', 'docsearch_index',
+           'bench_search']
 
 # %% ../nbs/04_indexing.ipynb #da582109
 logger = logging.getLogger(__name__)
@@ -74,6 +76,7 @@ class ClassIndexStore:
         self.local = None # `LocalFeatureStore` of the gallery images (spatial verification), or None
         self.local_workers = 2 # processes computing local features of added images
         self.n_duplicates = 0 # images the last `add_embeddings` skipped as already stored
+        self.words = None # `WordIndex` of the gallery's visual words (instance shortlist), or None
 
     def __len__(self): return sum(self._count.values())
 
@@ -117,6 +120,7 @@ def add(self:ClassIndexStore, features, # float32 `[N, dim]` (or `[dim]`)
         m = doc_types==c
         self._add_class(c, X[m], ids[m])
     if self.local is not None: self.local.add(ids, compute_features(paths.tolist(), self.local_workers, **self.local.params))
+    if self.words is not None: self.words.add(ids, [self.local[i] for i in ids])
     return ids
 
 # %% ../nbs/04_indexing.ipynb #64a96725
@@ -186,6 +190,7 @@ def remove(self:ClassIndexStore, ids)->int: # number of vectors removed
         for i in cids:
             for col in self.meta.values(): col[i] = None
     if self.local is not None: self.local.remove([i for i in ids.tolist() if i in self.local])
+    if self.words is not None: self.words.remove(np.intersect1d(ids, self.words.ids))
     return len(ids)
 
 # %% ../nbs/04_indexing.ipynb #cc6950f7
@@ -264,7 +269,7 @@ def search_class(self:ClassIndexStore, cls:str, # the `doc_type` to search
     "The `k` nearest vectors of one `doc_type`, wherever they are stored"
     return self.search(q, classes=[cls], k=k, include_leftovers=False)
 
-# %% ../nbs/04_indexing.ipynb #64900c0f
+# %% ../nbs/04_indexing.ipynb #31506357
 def _content_hashes(paths, X)->np.ndarray:
     "SHA-256 of each image file's bytes; 'emb:' + SHA-256 of its embedding row where the file cannot be read"
     out = []
@@ -329,6 +334,7 @@ def info(self:ClassIndexStore)->dict:
                 approximate=[c for c,i in self.indexes.items() if _is_ivf(i)],
                 leftovers=sorted(self._left), leftovers_n=int(self.leftovers.ntotal),
                 local=None if self.local is None else dict(method=self.local.method, n=len(self.local)),
+                words=None if self.words is None else dict(n_words=self.words.vocab.n_words, n=len(self.words), vocab=self.words.vocab.source),
                 graduating_threshold=self.graduating_threshold, next_id=self.next_id)
 
 @patch
@@ -388,6 +394,7 @@ def save(self:ClassIndexStore, path, # folder to write
         faiss.write_index(self.leftovers, str(tmp/'leftovers.faiss'))
         (tmp/'meta.json').write_text(json.dumps(self._meta_json()), encoding='utf-8')
         if self.local is not None: self.local.save(tmp/'local.npz')
+        if self.words is not None: self.words.save(tmp/'words.npz'); self.words.vocab.save(tmp/'vocab.npz')
         files = {p.name:dict(size=p.stat().st_size, sha256=_sha256(p)) for p in sorted(tmp.iterdir())}
         for p in tmp.iterdir(): _fsync(p)
         man = dict(format_version=FORMAT_VERSION, dim=self.dim, metric='l2', classes=self.classes,
@@ -395,6 +402,8 @@ def save(self:ClassIndexStore, path, # folder to write
                    approx_threshold=self.approx_threshold, nprobe=self.nprobe, next_id=self.next_id,
                    n_vectors=len(self), indexes=indexes, calibration=self.calibration,
                    local=None if self.local is None else dict(file='local.npz', n=len(self.local), **self.local.params),
+                   words=None if self.words is None else dict(file='words.npz', vocab='vocab.npz', n=len(self.words), n_words=self.words.vocab.n_words,
+                                                              tau=self.words.tau, vocab_source=self.words.vocab.source),
                    leftovers=dict(file='leftovers.faiss', n=int(self.leftovers.ntotal), classes=sorted(self._left)),
                    saved_at=_utcnow(), files=files)
         man['manifest_sha256'] = _manifest_sha256(man)
@@ -482,6 +491,7 @@ def load(cls:ClassIndexStore, path, # index folder written by `ClassIndexStore.s
     store.leftovers = _read_index(path/man['leftovers']['file'], man['dim'], man['leftovers']['n'])
     store._set_meta(json.loads((path/'meta.json').read_text(encoding='utf-8')), path)
     if man.get('local'): store._load_local(path, man)
+    if man.get('words'): store._load_words(path, man)
     return store
 
 # %% ../nbs/04_indexing.ipynb #0f135692
@@ -519,7 +529,21 @@ def _load_local(self:ClassIndexStore, path, man:dict):
     if len(self.local)!=len(live) or (self.local.ids!=live).any():
         raise IndexFormatError(f"{path}/{entry['file']}: local features of {len(self.local)} images do not match the {len(live)} ids of the index; {fix}")
 
-# %% ../nbs/04_indexing.ipynb #a1a1ff95
+@patch
+def _load_words(self:ClassIndexStore, path, man:dict):
+    "Load the vocabulary and words the manifest lists and check they cover exactly the live ids"
+    e = man['words']
+    fix = f"recompute them with `docsearch_index --out {path} --words {e.get('n_words', 65536)}`"
+    unlisted = [f for f in (e.get('file'), e.get('vocab')) if f not in man['files']]
+    if unlisted: raise IndexFormatError(f"{path}/manifest.json lists visual-word files {unlisted} without a checksum; {fix}")
+    if self.local is None: raise IndexFormatError(f"{path}: visual words need the index's local features, and it has none; {fix}")
+    try: self.words = WordIndex.load(path/e['file'], Vocabulary.load(path/e['vocab']))
+    except (WordsError, FileNotFoundError) as err: raise IndexFormatError(f"{err.args[0]}; {fix}") from None
+    live = self._live_ids()
+    if len(self.words)!=len(live) or (np.sort(self.words.ids)!=live).any():
+        raise IndexFormatError(f"{path}/{e['file']}: visual words of {len(self.words)} images do not match the {len(live)} ids of the index; {fix}")
+
+# %% ../nbs/04_indexing.ipynb #eda9577f
 class IndexLockedError(TimeoutError):
     "Another process is writing the index folder"
 
@@ -545,10 +569,33 @@ def set_local(self:ClassIndexStore, method:str|None='orb', # 'orb', 'sift', or '
               workers:int=2, # processes computing features
               **params)->ClassIndexStore: # more `LocalFeatureStore` arguments (`max_side`, `n_features`, `clahe`)
     "Compute the local features of every image in the store with `method` (replacing any it had)"
-    if method in (None, 'none'): self.local = None; return self
+    if method in (None, 'none'): self.local = self.words = None; return self
     local,live = LocalFeatureStore(method, **params), self._live_ids()
     local.add(live, compute_features([self.meta['path'][i] for i in live], workers, **local.params))
     self.local,self.local_workers = local,workers
+    if self.words is not None: self.set_words(self.words.vocab.n_words)
+    return self
+
+# %% ../nbs/04_indexing.ipynb #6fcf5f4c
+VOCAB_PER_WORD = 5 # gallery descriptors per word needed to train the vocabulary on the gallery (else: the shipped one)
+
+@patch
+def set_words(self:ClassIndexStore, n_words:int|None=65536, # vocabulary size; 0 or None drops the words
+              vocab:Vocabulary|str='auto', # 'auto': trained on the gallery if it is large enough, else the shipped one; 'default'; or a `Vocabulary`
+              tau:int=20)->ClassIndexStore: # Hamming-embedding threshold (of 64 signature bits)
+    "Quantise the local features of every image in the store into visual words (replacing any it had)"
+    if not n_words: self.words = None; return self
+    if self.local is None or self.local.method!='orb':
+        raise ValueError("visual words need ORB local features: build the index with --local orb (`set_local('orb')`), or pass --words 0")
+    live = self._live_ids()
+    if vocab=='default' or (vocab=='auto' and sum(len(self.local[i]) for i in live) < n_words*VOCAB_PER_WORD and n_words==65536):
+        vocab = default_vocabulary()
+    elif not isinstance(vocab, Vocabulary):
+        D = np.concatenate([self.local[i].desc for i in live] + [np.zeros((0, 32), np.uint8)])
+        if not len(D): raise ValueError("visual words need a vocabulary: the gallery has no keypoints to train one; add images first, or pass --words 0")
+        vocab = Vocabulary.fit(D, n_words, source=f'{len(D):,} gallery descriptors')
+    self.words = WordIndex(vocab, tau)
+    self.words.add(live, [self.local[i] for i in live])
     return self
 
 # %% ../nbs/04_indexing.ipynb #bc6b5218
@@ -561,6 +608,7 @@ def index_embeddings(out, # index folder to create or update
                      overwrite:bool=False, # replace `out` when building with `embeddings`?
                      local:str|None=None, # local features: 'orb', 'sift' or 'none'; `None`: 'orb' for a new index, else as it is
                      workers:int=2, # processes computing local features
+                     words:int|None=None, # visual-word vocabulary size (0: none); `None`: 65536 for a new ORB index, else as it is
                      wait:float=0., # seconds to wait for another writer of `out` (0: refuse at once)
                      allow_duplicates:bool=False)->dict: # add images already in the index again? Returns a summary
     "Build, extend or prune the index folder `out` under its writer's lock; returns a summary"
@@ -573,6 +621,7 @@ def index_embeddings(out, # index folder to create or update
         if embeddings is not None:
             if out.exists() and not overwrite: raise FileExistsError(f"{out} already exists; pass --overwrite to rebuild it, or --add to extend it")
             store = ClassIndexStore.from_embeddings(load_embeddings(embeddings), threads=None, **kw).set_local(local or 'orb', workers)
+            if words is None and store.local is not None and store.local.method=='orb': words = 65536
         else:
             store = ClassIndexStore.load(out, threads=None)
             for k,v in kw.items(): setattr(store, k, v)
@@ -582,7 +631,10 @@ def index_embeddings(out, # index folder to create or update
         removed = store.remove(remove) if remove else 0
         relocal = embeddings is None and local is not None and local!=(store.local.method if store.local else 'none')
         if relocal: store.set_local(local, workers)
-        if embeddings is not None or added or removed or relocal: store.save(out, overwrite=True)
+        if words is not None and words<0: raise ValueError(f"--words takes a vocabulary size such as 65536, or 0 for none; got {words}")
+        rewords = words is not None and (words or 0)!=(store.words.vocab.n_words if store.words else 0)
+        if rewords: store.set_words(words)
+        if embeddings is not None or added or removed or relocal or rewords: store.save(out, overwrite=True)
         return dict(out=str(out), **store.info(), added=added, removed=removed, duplicates=store.n_duplicates)
 
 # %% ../nbs/04_indexing.ipynb #908fd6e8
@@ -597,6 +649,7 @@ def docsearch_index(embeddings:str=None, # embeddings .npz to build a new index 
                     overwrite:bool=False, # rebuild --out from --embeddings even if it exists
                     local:str=None, # local features for verification: orb, sift or none (default: orb for a new index, else unchanged)
                     workers:int=2, # processes computing local features
+                    words:int=None, # visual-word vocabulary size for the instance shortlist, e.g. 65536; 0: none (default: 65536 for a new index, else unchanged)
                     wait:float=0., # seconds to wait for another writer of --out (default: refuse at once)
                     allow_duplicates:bool=False, # add images already in the index again
                     quiet:bool=False, # only warnings and errors
@@ -604,7 +657,7 @@ def docsearch_index(embeddings:str=None, # embeddings .npz to build a new index 
     "Build a per-class FAISS index folder from embeddings, or add to / remove from one; prints a JSON summary"
     setup_logging(quiet, verbose)
     if out is None: raise ValueError("--out is required: the index folder to build or update; pass --out INDEX")
-    summary = index_embeddings(out, embeddings, add, remove, graduating_threshold, approx_threshold, overwrite, local, workers, wait, allow_duplicates)
+    summary = index_embeddings(out, embeddings, add, remove, graduating_threshold, approx_threshold, overwrite, local, workers, words, wait=wait, allow_duplicates=allow_duplicates)
     print(json.dumps(summary, indent=1))
 
 # %% ../nbs/04_indexing.ipynb #9700b2fd

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json, logging, math, os, sys, time
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
-import numpy as np, torch
+import numpy as np, torch, cv2
 import torch.nn.functional as F
 from PIL import Image
 from fastcore.basics import patch, store_attr
@@ -17,11 +17,12 @@ from .data import load_image, ImageLoadError, eval_tfms, _to_rgb, MIN_SIDE
 from .model import load_checkpoint
 from .features import Embeddings, embed_images, list_images
 from .index import ClassIndexStore, IndexFormatError, index_lock
-from .verify import verify_shortlist, verify_pair, distinct_inliers, compute_features, plot_matches, METHODS, agreement, shortlist_region, _agreements, DENSE_MIN_INLIERS
+from .verify import (verify_shortlist, verify_pair, distinct_inliers, compute_features, plot_matches, METHODS, agreement,
+                              shortlist_region, _agreements, DENSE_MIN_INLIERS, Verification, _full_grey)
 
 # %% auto #0
-__all__ = ['logger', 'MIN_INLIERS', 'MIN_AGREEMENT', 'NOT_CALIBRATED', 'to_image', 'SearchResult', 'Searcher', 'Calibration',
-           'docsearch_search', 'plot_result']
+__all__ = ['logger', 'SHORTLISTS', 'RERANK_K', 'DECISIVE_MARGIN', 'MIN_INLIERS', 'MIN_AGREEMENT', 'ROUTE_VOTES', 'FUSE_INLIERS',
+           'NOT_CALIBRATED', 'to_image', 'SearchResult', 'Searcher', 'Calibration', 'docsearch_search', 'plot_result']
 
 # %% ../nbs/05_retrieval.ipynb #d31137ac
 logger = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ class SearchResult:
     verified:bool=False # did the best hit pass verification (`agreement` >= `min_agreement`, or without images `distinct` inliers >= `min_inliers`)?
     rerank:str|None=None # local features the hits were re-ranked with ('orb', 'sift'), or None
     note:str|None=None # why no match could be claimed (no calibrated threshold, no verification), if so
+    shortlist:str|None=None # where the verified candidates came from: 'both', 'words' or 'embedding'
 
     @property
     def doc_type(self)->str|None: return self.predicted[0][0] if self.predicted else None
@@ -85,8 +87,10 @@ class SearchResult:
     def to_dict(self)->dict:
         d = dict(query=self.query, predicted=[[c, round(float(p), 4)] for c,p in self.predicted], searched=self.searched,
                  matched=self.matched, verified=self.verified,
-                 hits=[{k:h.get(k) for k in ('path','doc_type','doc_id','distance','inliers','agreement','rank')} for h in self.hits])
-        for h in d['hits']: h['distance'] = round(float(h['distance']), 4)
+                 hits=[{k:h.get(k) for k in ('path','doc_type','doc_id','distance','inliers','agreement','words_score','rank')} for h in self.hits])
+        for h in d['hits']:
+            h['distance'] = round(float(h['distance']), 4)
+            if h['words_score'] is not None: h['words_score'] = round(float(h['words_score']), 4)
         if self.error: d['error'] = self.error
         if self.note: d['note'] = self.note
         return d
@@ -108,6 +112,11 @@ def _repr_markdown_(self:SearchResult):
     rows += [f"| {h['rank']} | {h['doc_type']} | {h.get('doc_id')} | {h['distance']:.3f} | {h.get('inliers', '')} | {Path(h['path']).name} |" for h in self.hits]
     return head + '\n'.join(rows)
 
+# %% ../nbs/05_retrieval.ipynb #a833de51
+SHORTLISTS = ('both', 'words', 'embedding')
+RERANK_K = 40 # candidates verified per query at most (`05a_evaluate` measures the trade-off)
+DECISIVE_MARGIN = 0.1 # a candidate whose dense agreement beats the rule by this much ends verification early
+
 # %% ../nbs/05_retrieval.ipynb #1218a9ab
 class Searcher:
     "Search a saved docsearch index with the model that built it"
@@ -119,10 +128,12 @@ class Searcher:
                  dtype:str='fp32', # forward precision: 'fp32' or 'bf16'
                  bs:int=16, # queries per forward pass
                  rerank:str|None=None, # re-rank by geometric verification: 'orb', 'sift', 'none'; `None`: as the index's local features
-                 rerank_k:int=130, # candidates verified per query (see `docsearch.verify`'s benchmarks for the choice)
+                 rerank_k:int=RERANK_K, # candidates verified per query at most (fewer when one is decisively verified)
                  min_inliers:int|None=None, # distinct inliers for `verified` without query images (default: calibrated with the index, else 40)
                  min_agreement:float|None=None, # dense `agreement` for `verified` (default: calibrated with the index, else 0.6)
-                 dense_k:int=8): # best candidates (by distinct inliers) whose dense agreement is measured
+                 dense_k:int=8, # best candidates (by distinct inliers) whose dense agreement is measured
+                 shortlist:str='both', # candidates to verify: 'both' (visual words over every class, and the embedding in the routed classes), 'words' or 'embedding'
+                 shortlist_k:int=50): # candidates each source proposes
         check_opts(ge=1, top_k=top_k, top_n_classes=top_n_classes, bs=bs, rerank_k=rerank_k, dense_k=dense_k)
         self.model,self.meta = load_checkpoint(checkpoint) if isinstance(checkpoint, (str, Path)) else checkpoint
         self.model = self.model.eval().to(memory_format=torch.channels_last)
@@ -136,6 +147,10 @@ class Searcher:
         self.min_inliers = int(min_inliers if min_inliers is not None else cal.get('min_inliers') or MIN_INLIERS)
         self.min_agreement = float(min_agreement if min_agreement is not None else cal.get('min_agreement') or MIN_AGREEMENT)
         self.dense_k = dense_k
+        if shortlist not in SHORTLISTS: raise ValueError(f"shortlist={shortlist!r}: use one of {SHORTLISTS}")
+        if shortlist!='embedding' and self.rerank is not None and getattr(self.store, 'words', None) is None:
+            logger.info(f"{index}: no visual words in the index: the shortlist comes from the embedding (add words with `docsearch_index --out INDEX --words 65536`)")
+        self.shortlist,self.shortlist_k = shortlist,shortlist_k
         self.max_distance = cal.get('max_distance') # embedding distance a verified hit must also be under (None: any)
         self.image_size = self.meta.get('image_size', 224)
         self.tfms = eval_tfms(self.image_size)
@@ -195,52 +210,148 @@ def embed(self:Searcher, queries:list)->tuple: # (probs [B,C] or None per query,
 
 # %% ../nbs/05_retrieval.ipynb #31e2e0c6
 @patch
+def _route(self:Searcher, probs:np.ndarray, # the classifier's probabilities `[C]`
+           wids, wscores)->np.ndarray: # the visual words' best gallery ids and scores; returns probabilities `[C]`
+    "Class probabilities for routing: the classifier's, fused with the classes of the visual words' best matches"
+    if wids is None or not len(wids): return probs
+    cls = {c:j for j,c in enumerate(self.model.classes)}
+    votes = np.zeros(len(probs))
+    for i,s in zip(wids[:ROUTE_VOTES], wscores[:ROUTE_VOTES]):
+        c = self.store.meta['doc_type'][int(i)]
+        if c in cls: votes[cls[c]] += s
+    if votes.sum()<=0: return probs
+    p = np.sqrt(np.asarray(probs, np.float64)*(0.9*votes/votes.sum() + 0.1/len(probs))) # geometric mean, words smoothed
+    return p/p.sum()
+
+@patch
+def _distances(self:Searcher, emb:np.ndarray, ids)->list:
+    "Embedding distances from `emb` to gallery `ids` (inf where the vector cannot be read back)"
+    out = []
+    for i in ids:
+        c = self.store.meta['doc_type'][int(i)]
+        index = self.store.indexes.get(c, self.store.leftovers)
+        try: out.append(float(np.linalg.norm(index.reconstruct(int(i)) - emb)))
+        except RuntimeError: out.append(float('inf'))
+    return out
+
+# %% ../nbs/05_retrieval.ipynb #11272943
+ROUTE_VOTES = 20 # best visual-word matches whose classes vote in routing
+
+@patch
+def candidates(self:Searcher, emb:np.ndarray, # the query's embedding `[D]`
+               probs:np.ndarray, # its class probabilities `[C]`
+               q_local=None, # the query's `LocalFeatures` (None: no visual words)
+               k:int|None=None, # candidates per source (default `shortlist_k`)
+               top_n_classes:int|None=None, # classes searched by embedding (default: the searcher's)
+               match_threshold:float|None=None, # embedding distance that ends the class fallback (with `stop_at_match`)
+               stop_at_match:bool=False)->dict: # `words`, `words_scores`, `embedding` (ids, best first), `hits` (id -> hit), `searched`, `route`
+    "The shortlist sources of one query: gallery ids by visual words (every class) and by embedding (the routed classes)"
+    k = k or self.shortlist_k
+    words = q_local is not None and self.shortlist!='embedding' and getattr(self.store, 'words', None) is not None
+    wids,ws = self.store.words.search(q_local, k=k) if words else (np.zeros(0, np.int64), np.zeros(0))
+    route = self._route(probs, wids, ws)
+    thr = self.match_threshold if match_threshold is None else float(match_threshold)
+    hits,searched = self._embedding_hits(emb, route, top_n_classes or self.top_n_classes, k, thr, stop_at_match)
+    return dict(words=wids.tolist(), words_scores=ws.tolist(), embedding=sorted(hits, key=lambda i: hits[i]['distance'])[:k],
+                hits=hits, searched=searched, route=route)
+
+@patch
 def search_embedding(self:Searcher, emb:np.ndarray, # the query's embedding `[D]`
                      probs:np.ndarray, # its class probabilities `[C]`
                      top_k:int|None=None, top_n_classes:int|None=None, match_threshold:float|None=None,
-                     q_local=None, # the query's `LocalFeatures`: re-rank by verification (if the searcher does)
+                     q_local=None, # the query's `LocalFeatures`: shortlist by visual words and re-rank by verification (if the searcher does)
                      q_image=None)->dict: # the query image (path, PIL, array): also re-rank and decide by dense `agreement`
-    "Two-stage search of one embedding: top classes with fallback, plus leftovers; then verification of the shortlist"
+    "Shortlist by visual words (every class) and by embedding (the routed classes, with fallback and leftovers), then verify"
     k = top_k or self.top_k
-    n_cls = top_n_classes or self.top_n_classes
     thr = self.match_threshold if match_threshold is None else float(match_threshold)
     rerank = self.rerank is not None and q_local is not None
-    kk = max(k, self.rerank_k) if rerank else k # candidates collected per index
-    order = np.argsort(-probs, kind='stable')
-    predicted = [[self.model.classes[i], float(probs[i])] for i in order[:max(n_cls, 3)]]
+    words = rerank and self.shortlist!='embedding' and getattr(self.store, 'words', None) is not None
+    kk = (self.shortlist_k if words else max(k, self.rerank_k)) if rerank else k # candidates per source
+    c = self.candidates(emb, probs, q_local if words else None, kk, top_n_classes, thr, stop_at_match=not rerank)
+    hits,route = c['hits'],c['route']
+    if not rerank: best,verified,predicted = sorted(hits.values(), key=lambda h: h['distance'])[:k],False,route
+    else:
+        ids = _interleave(c['words'], c['embedding'] if self.shortlist!='words' or not words else [])
+        extra = [i for i in ids if i not in hits]
+        for i,d in zip(extra, self._distances(emb, extra)): hits[i] = self.store._hit(i, d)
+        wsc = dict(zip(c['words'], c['words_scores']))
+        best,verified,predicted = self._rerank(q_local, [dict(hits[i], words_score=wsc.get(i)) for i in ids], q_image, route)
+    best = best[:k]
+    for r,h in enumerate(best):
+        h['rank'] = r+1
+        for f in ('doc_id','inliers','agreement','words_score'): h.setdefault(f, None)
+    matched = (verified and (self.max_distance is None or words or best[0]['distance'] <= self.max_distance)) if rerank \
+              else bool(best) and best[0]['distance'] <= thr
+    order = np.argsort(-predicted, kind='stable')[:max(top_n_classes or self.top_n_classes, 3)]
+    return dict(predicted=[[self.model.classes[i], float(predicted[i])] for i in order], searched=c['searched'],
+                hits=best, threshold=thr, matched=bool(matched), verified=bool(verified))
+
+def _interleave(a:list, b:list)->list:
+    "Items of `a` and `b` alternately (a first), each once, in order"
+    out,seen = [],set()
+    for j in range(max(len(a), len(b))):
+        for x in (a[j:j+1] + b[j:j+1]):
+            if x not in seen: seen.add(x); out.append(x)
+    return out
+
+@patch
+def _embedding_hits(self:Searcher, emb, route, n_cls:int, kk:int, thr:float, stop_at_match:bool)->tuple: # ({id: hit}, searched)
+    "Nearest gallery embeddings in the `n_cls` most likely classes (by `route`), falling back class by class, plus the leftovers"
     hits,searched = {},[]
-    for i in order[:n_cls]:
+    for i in np.argsort(-route, kind='stable')[:n_cls]:
         c = self.model.classes[i]
         if c not in self.store.indexes: continue # too few gallery images: it lives in the leftovers
         searched.append(c)
         for h in self.store.search(emb, classes=[c], k=kk, include_leftovers=False): hits[h['id']] = h
-        if not rerank and hits and min(h['distance'] for h in hits.values()) <= thr: break # matched: no fallback
+        if stop_at_match and hits and min(h['distance'] for h in hits.values()) <= thr: break # matched: no fallback
     searched.append('leftovers')
     for h in self.store.search(emb, classes=[], k=kk, include_leftovers=True): hits[h['id']] = h
-    best = sorted(hits.values(), key=lambda h: h['distance'])[:kk]
-    verified = False
-    if rerank: best,verified = self._rerank(q_local, best[:self.rerank_k], q_image)
-    best = best[:k]
-    for r,h in enumerate(best): h['rank'] = r+1; h.setdefault('doc_id', None); h.setdefault('inliers', None); h.setdefault('agreement', None)
-    matched = (verified and (self.max_distance is None or best[0]['distance'] <= self.max_distance)) if rerank \
-              else bool(best) and best[0]['distance'] <= thr
-    return dict(predicted=predicted, searched=searched, hits=best, threshold=thr, matched=bool(matched), verified=bool(verified))
+    return hits, searched
 
 # %% ../nbs/05_retrieval.ipynb #a302a12a
+FUSE_INLIERS = 10. # inliers per nat of evidence when verified neighbours vote for the document type
+
 @patch
-def _rerank(self:Searcher, q_local, cands:list, q_image=None)->tuple: # (hits re-ordered, best verified?)
-    "Verify `cands` against the query's local features (and image: dense agreement) and re-order them"
-    if not cands: return cands, False
-    groups = [h.get('doc_id') if h.get('doc_id') is not None else f"id{h['id']}" for h in cands]
-    dense = q_image is not None and all(h.get('path') for h in cands)
-    vs = verify_shortlist(q_local, self.store.local, [h['id'] for h in cands], groups, query_img=q_image if dense else None,
-                          images=[h.get('path') for h in cands] if dense else None, dense_k=self.dense_k)
-    for h,v in zip(cands, vs): h.update(inliers=v['inliers'], distinct=v['distinct'], homography=v['homography'], agreement=v['agreement'])
-    if dense:
-        cands = sorted(cands, key=lambda h: (-h['agreement'], -h['distinct'], -h['inliers'], h['distance']))
-        return cands, cands[0]['agreement'] >= self.min_agreement
-    cands = sorted(cands, key=lambda h: (-h['distinct'], -h['inliers'], h['distance']))
-    return cands, cands[0]['distinct'] >= self.min_inliers
+def _fuse(self:Searcher, route:np.ndarray, cands:list)->np.ndarray:
+    "Type probabilities from `route` and the verified candidates: each class gains its best candidate's inliers / `FUSE_INLIERS` nats"
+    cls = {c:j for j,c in enumerate(self.model.classes)}
+    ev = np.zeros(len(route))
+    for h in cands:
+        j = cls.get(h['doc_type'])
+        if j is not None and h.get('inliers'): ev[j] = max(ev[j], min(h['inliers'], 200)/FUSE_INLIERS)
+    lg = np.log(np.maximum(route, 1e-9)) + ev
+    p = np.exp(lg - lg.max())
+    return p/p.sum()
+
+@patch
+def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to verify them
+            q_image=None, route=None)->tuple: # (hits re-ordered, best verified?, fused type probabilities)
+    "Verify `cands` in order, `dense_k` at a time, until one is decisively verified or `rerank_k` are done; re-order them"
+    if not cands: return cands, False, route
+    loc,dense = self.store.local,q_image is not None and all(h.get('path') for h in cands)
+    qa = _full_grey(q_image) if dense else None
+    vs,agr = [],{}
+    for s in range(0, min(len(cands), self.rerank_k), self.dense_k):
+        batch = cands[s:min(s+self.dense_k, self.rerank_k)]
+        vs += [verify_pair(q_local, loc[h['id']], loc.method) if h['id'] in loc else Verification(0) for h in batch]
+        done = cands[:len(vs)]
+        groups = [h.get('doc_id') if h.get('doc_id') is not None else f"id{h['id']}" for h in done]
+        dist = distinct_inliers(vs, len(q_local), groups)
+        for h,v,d in zip(done, vs, dist): h.update(inliers=v.inliers, distinct=int(d), homography=None if v.H is None else np.round(v.H, 6).tolist())
+        if not dense: continue
+        reg = shortlist_region(q_local, vs)
+        for j in sorted(range(len(done)), key=lambda j: (-dist[j], -vs[j].inliers))[:self.dense_k]:
+            if j in agr or vs[j].H is None or vs[j].inliers<DENSE_MIN_INLIERS: continue
+            try: agr[j] = round(agreement(qa, done[j]['path'], vs[j].H, reg), 4)
+            except (ImageLoadError, OSError, cv2.error) as e: logger.warning(f"{done[j]['path']}: no agreement ({e})"); agr[j] = -1.
+        if agr and max(agr.values()) >= self.min_agreement + DECISIVE_MARGIN: break # decisively verified: stop early
+    done = cands[:len(vs)]
+    for j,h in enumerate(done): h['agreement'] = agr.get(j, -1.) if dense else None
+    if dense: done = sorted(done, key=lambda h: (-h['agreement'], -h['distinct'], -h['inliers'], -(h.get('words_score') or 0), h['distance']))
+    else: done = sorted(done, key=lambda h: (-h['distinct'], -h['inliers'], -(h.get('words_score') or 0), h['distance']))
+    fused = self._fuse(route, done) if route is not None else route
+    ok = done[0]['agreement'] >= self.min_agreement if dense else done[0]['distinct'] >= self.min_inliers
+    return done, bool(ok), fused
 
 # %% ../nbs/05_retrieval.ipynb #d680bcf9
 NOT_CALIBRATED = ("no match claimed: the index has no calibrated match threshold and the hits were not verified; calibrate it "
@@ -271,7 +382,8 @@ def search(self:Searcher, query, # a path, PIL image or array, or a list of them
         note = None if r['verified'] or self.calibrated else NOT_CALIBRATED
         if note: r['matched'] = False
         tms = dict(tm, search=(t2-t1)*1e3) if ql is None else dict(tm, features=(t1-t0)*1e3, search=(t2-t1)*1e3)
-        out.append(SearchResult(_qname(q), **r, timings=tms, note=note, rerank=self.rerank if ql is not None else None))
+        out.append(SearchResult(_qname(q), **r, timings=tms, note=note, rerank=self.rerank if ql is not None else None,
+                                shortlist=self.shortlist if ql is not None else None))
     return out[0] if single else out
 
 # %% ../nbs/05_retrieval.ipynb #a8e32471
@@ -398,21 +510,19 @@ def _calibrate_verify(self:Searcher, e, ids, target_fmr:float, workers:int)->dic
     F = compute_features(e.paths, workers, **loc.params)
     imp,gen = [],[] # (distinct inliers, agreement, embedding distance)
     for i in progress(range(len(e)), desc='calibrating verification', leave=False):
-        r = self.search_embedding(e.features[i], e.probs[i], top_k=self.rerank_k, match_threshold=-1.)
-        cands = [h for h in r['hits'] if (ids is None or str(h.get('doc_id'))!=ids[i]) and h['id'] in loc][:self.rerank_k]
-        groups = [str(h.get('doc_id', h['id'])) for h in cands]
-        vs = [verify_pair(F[i], loc[h['id']], loc.method) for h in cands]
-        if vs:
-            d = distinct_inliers(vs, len(F[i]), groups)
-            a = np.array(_agreements(F[i], vs, d, e.paths[i], [h['path'] for h in cands], self.dense_k))
-            bd,ba = int(np.argmax(d)),int(np.argmax(a))
-            imp.append((int(d[bd]), cands[bd]['distance'], float(a[ba]), cands[ba]['distance']))
+        r = self.search_embedding(e.features[i], e.probs[i], top_k=self.rerank_k, q_local=F[i], q_image=e.paths[i]) # the search as users run it
+        cands = [h for h in r['hits'] if (ids is None or str(h.get('doc_id'))!=ids[i]) and h['id'] in loc]
+        if cands:
+            bd,ba = max(cands, key=lambda h: h['distinct']),max(cands, key=lambda h: h['agreement'])
+            imp.append((bd['distinct'], bd['distance'], ba['agreement'], ba['distance']))
         if ids is None: continue
+        ctx = cands[:self.dense_k] # the best other documents the search found: the context a genuine match competes in
+        vs,groups = [verify_pair(F[i], loc[h['id']], loc.method) for h in ctx],[str(h.get('doc_id', h['id'])) for h in ctx]
         for j in np.flatnonzero(ids==ids[i]):
             if j==i: continue
             vg = verify_pair(F[i], F[j], loc.method)
             d = distinct_inliers([vg]+vs, len(F[i]), ['__query__']+groups)
-            dense = vg.H is not None and vg.inliers>=DENSE_MIN_INLIERS and (np.sort(-d, kind='stable')[min(self.dense_k, len(d))-1] >= -d[0])
+            dense = vg.H is not None and vg.inliers>=DENSE_MIN_INLIERS
             a = agreement(e.paths[i], e.paths[j], vg.H, shortlist_region(F[i], [vg]+vs)) if dense else -1.
             dist = float(np.linalg.norm(e.features[i]-e.features[j]))
             gen.append((int(d[0]), dist, a, dist))
@@ -471,7 +581,9 @@ def docsearch_search(
     json:Param("one JSON object per query per line", bool)=False,
     bs:Param("queries per forward pass", int)=16,
     rerank:Param("re-rank the shortlist by geometric verification: orb, sift or none (default: the index's local features)", str)=None,
-    rerank_k:Param("candidates verified per query", int)=130,
+    rerank_k:Param("candidates verified per query at most (fewer when one is decisively verified)", int)=RERANK_K,
+    shortlist:Param("candidates to verify: both (visual words over every class + embedding in the routed classes), words or embedding", str)='both',
+    shortlist_k:Param("candidates each shortlist source proposes", int)=50,
     calibrate:Param("validation split (folder, manifest or labels CSV with doc_id): choose the decision rule for --target_fmr on it and save it with the index", str)=None,
     target_fmr:Param("false-match rate to calibrate for (with --calibrate)", float)=0.01,
     wait:Param("seconds to wait for another writer of the index (with --calibrate)", float)=0.,
@@ -481,7 +593,8 @@ def docsearch_search(
     import json as _json
     setup_logging(quiet or json, verbose)
     if not (query or calibrate): raise ValueError("nothing to do: give --query IMAGE (or --calibrate VAL_SPLIT to calibrate the index)")
-    s = Searcher(checkpoint, index, match_threshold=match_threshold, top_k=top_k, top_n_classes=top_n_classes, bs=bs, rerank=rerank, rerank_k=rerank_k)
+    s = Searcher(checkpoint, index, match_threshold=match_threshold, top_k=top_k, top_n_classes=top_n_classes, bs=bs, rerank=rerank, rerank_k=rerank_k,
+                 shortlist=shortlist, shortlist_k=shortlist_k)
     if calibrate:
         print(_json.dumps(s.calibrate(calibrate, target_fmr, save=index, wait=wait).to_dict()), flush=True)
         if not query: return

@@ -7,7 +7,7 @@ from __future__ import annotations
 import concurrent.futures as cf, json, logging, multiprocessing as mp, os, time
 from dataclasses import dataclass, field
 from pathlib import Path
-import numpy as np, cv2
+import numpy as np, cv2, faiss
 from PIL import Image
 from fastcore.basics import patch, store_attr
 from .core import *
@@ -77,7 +77,17 @@ def local_features(img, # a path, PIL image or array
     return LocalFeatures(np.float32([k.pt for k in kp]), np.ascontiguousarray(d, dtype=np.uint8), (a.shape[1], a.shape[0]), s)
 
 # %% ../nbs/03a_verify.ipynb #15e0cd06
-def _matcher(method): return cv2.BFMatcher(cv2.NORM_HAMMING if method=='orb' else cv2.NORM_L2)
+def _knn2(da:np.ndarray, db:np.ndarray, method:str)->tuple:
+    "Distances and indices of the two nearest neighbours in `db` of each row of `da`: FAISS (one thread; binary for ORB)"
+    if method=='orb': ix = faiss.IndexBinaryFlat(db.shape[1]*8); ix.add(np.ascontiguousarray(db, np.uint8))
+    else: ix = faiss.IndexFlatL2(db.shape[1]); ix.add(np.ascontiguousarray(db, np.float32))
+    with _one_thread(): D,I = ix.search(np.ascontiguousarray(da, np.uint8 if method=='orb' else np.float32), 2)
+    return (D.astype(np.float64) if method=='orb' else np.sqrt(np.maximum(D, 0))), I
+
+class _one_thread:
+    "FAISS with one OpenMP thread inside the block (many small searches: threads cost more than they give)"
+    def __enter__(self): self.n = faiss.omp_get_max_threads(); faiss.omp_set_num_threads(1)
+    def __exit__(self, *a): faiss.omp_set_num_threads(self.n)
 
 def match_features(a:LocalFeatures, # the query's features
                    b:LocalFeatures, # the candidate's features
@@ -85,10 +95,9 @@ def match_features(a:LocalFeatures, # the query's features
                    ratio:float=0.8)->np.ndarray: # Lowe's ratio; returns int [m, 2]: (index in `a`, index in `b`)
     "Nearest-neighbour matches from `a` to `b` that pass the ratio test"
     if len(a)<2 or len(b)<2: return np.zeros((0,2), np.int64)
-    da,db = (a.desc,b.desc) if method=='orb' else (a.desc.astype(np.float32), b.desc.astype(np.float32))
-    mm = _matcher(method).knnMatch(da, db, k=2)
-    return np.array([(m[0].queryIdx, m[0].trainIdx) for m in mm if len(m)==2 and m[0].distance < ratio*m[1].distance],
-                    np.int64).reshape(-1, 2)
+    D,I = _knn2(a.desc, b.desc, method)
+    ok = (D[:,0] < ratio*D[:,1]) & (I[:,1]>=0)
+    return np.stack([np.flatnonzero(ok), I[ok,0]], 1).astype(np.int64).reshape(-1, 2)
 
 # %% ../nbs/03a_verify.ipynb #b79c3825
 @dataclass
