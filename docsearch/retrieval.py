@@ -134,7 +134,7 @@ class Searcher:
                  dense_k:int=8, # best candidates (by distinct inliers) whose dense agreement is measured
                  shortlist:str='both', # candidates to verify: 'both' (visual words over every class, and the embedding in the routed classes), 'words' or 'embedding'
                  shortlist_k:int=50): # candidates each source proposes
-        check_opts(ge=1, top_k=top_k, top_n_classes=top_n_classes, bs=bs, rerank_k=rerank_k, dense_k=dense_k)
+        check_opts(ge=1, top_k=top_k, top_n_classes=top_n_classes, bs=bs, rerank_k=rerank_k, dense_k=dense_k, shortlist_k=shortlist_k)
         self.model,self.meta = load_checkpoint(checkpoint) if isinstance(checkpoint, (str, Path)) else checkpoint
         self.model = self.model.eval().to(memory_format=torch.channels_last)
         fp = self.meta.get('fingerprint')
