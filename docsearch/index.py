@@ -269,7 +269,7 @@ def search_class(self:ClassIndexStore, cls:str, # the `doc_type` to search
     "The `k` nearest vectors of one `doc_type`, wherever they are stored"
     return self.search(q, classes=[cls], k=k, include_leftovers=False)
 
-# %% ../nbs/04_indexing.ipynb #31506357
+# %% ../nbs/04_indexing.ipynb #14790ef8
 def _content_hashes(paths, X)->np.ndarray:
     "SHA-256 of each image file's bytes; 'emb:' + SHA-256 of its embedding row where the file cannot be read"
     out = []
@@ -523,7 +523,7 @@ def _load_local(self:ClassIndexStore, path, man:dict):
     entry = man['local']
     fix = f"recompute them with `docsearch_index --out {path} --local {entry.get('method', 'orb')}`"
     if entry.get('file') not in man['files']: raise IndexFormatError(f"{path}/manifest.json lists local features {entry.get('file')!r} without a checksum; {fix}")
-    try: self.local = LocalFeatureStore.load(path/entry['file'], expect_method=entry.get('method'))
+    try: self.local = LocalFeatureStore.load(path/entry['file'], expect_method=entry.get('method'), mmap=True)
     except LocalFeatureError as e: raise IndexFormatError(f"{e.args[0]}; {fix}") from None
     live = self._live_ids()
     if len(self.local)!=len(live) or (self.local.ids!=live).any():
@@ -543,7 +543,7 @@ def _load_words(self:ClassIndexStore, path, man:dict):
     if len(self.words)!=len(live) or (np.sort(self.words.ids)!=live).any():
         raise IndexFormatError(f"{path}/{e['file']}: visual words of {len(self.words)} images do not match the {len(live)} ids of the index; {fix}")
 
-# %% ../nbs/04_indexing.ipynb #eda9577f
+# %% ../nbs/04_indexing.ipynb #bc473e0e
 class IndexLockedError(TimeoutError):
     "Another process is writing the index folder"
 

@@ -286,17 +286,36 @@ def save(self:LocalFeatureStore, fn)->Path:
     with atomic_write(fn, 'wb') as f: np.savez(f, **arrs)
     return Path(fn)
 
+# %% ../nbs/03a_verify.ipynb #89033ad5
+def _npz_memmap(fn, names)->dict:
+    "Read-only memory maps of the (uncompressed) members `names` of the .npz `fn`"
+    import zipfile, struct
+    out = {}
+    with zipfile.ZipFile(fn) as zf, open(fn, 'rb') as f:
+        for name in names:
+            info = zf.getinfo(f'{name}.npy')
+            if info.compress_type!=zipfile.ZIP_STORED: raise ValueError(f"{fn}: member {name} is compressed and cannot be memory-mapped")
+            f.seek(info.header_offset); h = f.read(30)
+            start = info.header_offset + 30 + struct.unpack('<H', h[26:28])[0] + struct.unpack('<H', h[28:30])[0]
+            f.seek(start)
+            version = np.lib.format.read_magic(f)
+            shape,fortran,dtype = (np.lib.format.read_array_header_1_0 if version==(1,0) else np.lib.format.read_array_header_2_0)(f)
+            out[name] = np.memmap(fn, dtype=dtype, mode='r', offset=f.tell(), shape=shape, order='F' if fortran else 'C')
+    return out
+
 # %% ../nbs/03a_verify.ipynb #8088af0f
 @patch(cls_method=True)
 def load(cls:LocalFeatureStore, fn, # a file written by `LocalFeatureStore.save`
-         expect_method:str|None=None): # refuse features of another method
+         expect_method:str|None=None, # refuse features of another method
+         mmap:bool=False): # memory-map keypoints and descriptors (uncompressed .npz members) instead of reading them into RAM
     "Load and check a local-feature file"
     fn = Path(fn)
     if not fn.is_file(): raise FileNotFoundError(f"local-feature file {fn} not found")
     with open(fn, 'rb') as f:
         if f.read(2)!=b'PK': raise LocalFeatureError(f"{fn} is not a readable .npz (not a zip archive); recompute the local features")
     try:
-        with np.load(fn, allow_pickle=False) as z: a = {k:z[k] for k in z.files}
+        with np.load(fn, allow_pickle=False) as z: a = {k:(None if mmap and k in ('xy','desc') else z[k]) for k in z.files}
+        if mmap: a.update(_npz_memmap(fn, ('xy','desc')))
     except ValueError as e: raise LocalFeatureError(f"{fn} cannot be loaded without pickle ({e}); recompute the local features") from None
     except Exception as e: raise LocalFeatureError(f"{fn} is not a readable .npz ({type(e).__name__}); recompute the local features") from None
     missing = [k for k in ('ids','offsets','xy','desc','size','scale','info') if k not in a]
