@@ -16,7 +16,7 @@ from .data import load_image, ImageLoadError
 from .model import load_checkpoint
 from .features import Embeddings, embed_images, save_embeddings, load_embeddings
 from .index import ClassIndexStore
-from .retrieval import Searcher, _threshold_for_fmr, _thumb, _interleave
+from .retrieval import Searcher, _threshold_for_fmr, _thumb, _merge
 from .verify import LocalFeatureStore, compute_features, brute_force
 
 # %% auto #0
@@ -344,7 +344,7 @@ def shortlist_recall(s:Searcher, # a searcher over the evaluation gallery (ids =
         if not on_file[j]: continue
         c = s.candidates(q.features[i], q.probs[i], local[j], k=max(ns))
         d = str(q.extra['doc_id'][i])
-        for src,l in dict(words=c['words'], embedding=c['embedding'], both=_interleave(c['words'], c['embedding'])).items():
+        for src,l in dict(words=c['words'], embedding=c['embedding'], both=_merge(c['words'], c['embedding'])).items():
             ranks[src].append(_first_rank(l, g_doc, d))
     return {src:{f'recall_at_{n}':round(float((np.array(r)<=n).mean()), 4) if r else None for n in ns} for src,r in ranks.items()}
 

@@ -21,8 +21,9 @@ from .verify import (verify_shortlist, verify_pair, distinct_inliers, compute_fe
                               shortlist_region, _agreements, DENSE_MIN_INLIERS, Verification, _full_grey)
 
 # %% auto #0
-__all__ = ['logger', 'SHORTLISTS', 'RERANK_K', 'DECISIVE_MARGIN', 'MIN_INLIERS', 'MIN_AGREEMENT', 'ROUTE_VOTES', 'FUSE_INLIERS',
-           'NOT_CALIBRATED', 'to_image', 'SearchResult', 'Searcher', 'Calibration', 'docsearch_search', 'plot_result']
+__all__ = ['logger', 'SHORTLISTS', 'RERANK_K', 'SHORTLIST_K', 'DECISIVE_MARGIN', 'MIN_INLIERS', 'MIN_AGREEMENT', 'ROUTE_VOTES',
+           'FUSE_INLIERS', 'NOT_CALIBRATED', 'to_image', 'SearchResult', 'Searcher', 'Calibration', 'docsearch_search',
+           'plot_result']
 
 # %% ../nbs/05_retrieval.ipynb #d31137ac
 logger = logging.getLogger(__name__)
@@ -114,7 +115,8 @@ def _repr_markdown_(self:SearchResult):
 
 # %% ../nbs/05_retrieval.ipynb #a833de51
 SHORTLISTS = ('both', 'words', 'embedding')
-RERANK_K = 40 # candidates verified per query at most (`05a_evaluate` measures the trade-off)
+RERANK_K = 100 # candidates verified per query at most (`05a_evaluate` measures the trade-off)
+SHORTLIST_K = 100 # candidates each shortlist source proposes
 DECISIVE_MARGIN = 0.1 # a candidate whose dense agreement beats the rule by this much ends verification early
 
 # %% ../nbs/05_retrieval.ipynb #1218a9ab
@@ -133,7 +135,7 @@ class Searcher:
                  min_agreement:float|None=None, # dense `agreement` for `verified` (default: calibrated with the index, else 0.6)
                  dense_k:int=8, # best candidates (by distinct inliers) whose dense agreement is measured
                  shortlist:str='both', # candidates to verify: 'both' (visual words over every class, and the embedding in the routed classes), 'words' or 'embedding'
-                 shortlist_k:int=50): # candidates each source proposes
+                 shortlist_k:int=SHORTLIST_K): # candidates each source proposes
         check_opts(ge=1, top_k=top_k, top_n_classes=top_n_classes, bs=bs, rerank_k=rerank_k, dense_k=dense_k, shortlist_k=shortlist_k)
         self.model,self.meta = load_checkpoint(checkpoint) if isinstance(checkpoint, (str, Path)) else checkpoint
         self.model = self.model.eval().to(memory_format=torch.channels_last)
@@ -271,7 +273,7 @@ def search_embedding(self:Searcher, emb:np.ndarray, # the query's embedding `[D]
     hits,route = c['hits'],c['route']
     if not rerank: best,verified,predicted = sorted(hits.values(), key=lambda h: h['distance'])[:k],False,route
     else:
-        ids = _interleave(c['words'], c['embedding'] if self.shortlist!='words' or not words else [])
+        ids = _merge(c['words'], c['embedding'] if self.shortlist!='words' or not words else [])
         extra = [i for i in ids if i not in hits]
         for i,d in zip(extra, self._distances(emb, extra)): hits[i] = self.store._hit(i, d)
         wsc = dict(zip(c['words'], c['words_scores']))
@@ -286,13 +288,9 @@ def search_embedding(self:Searcher, emb:np.ndarray, # the query's embedding `[D]
     return dict(predicted=[[self.model.classes[i], float(predicted[i])] for i in order], searched=c['searched'],
                 hits=best, threshold=thr, matched=bool(matched), verified=bool(verified))
 
-def _interleave(a:list, b:list)->list:
-    "Items of `a` and `b` alternately (a first), each once, in order"
-    out,seen = [],set()
-    for j in range(max(len(a), len(b))):
-        for x in (a[j:j+1] + b[j:j+1]):
-            if x not in seen: seen.add(x); out.append(x)
-    return out
+def _merge(words:list, emb:list)->list:
+    "The verification order: the words' candidates, best first, then the embedding's that the words did not propose"
+    return list(dict.fromkeys([*words, *emb]))
 
 @patch
 def _embedding_hits(self:Searcher, emb, route, n_cls:int, kk:int, thr:float, stop_at_match:bool)->tuple: # ({id: hit}, searched)
@@ -337,7 +335,7 @@ def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to ver
         done = cands[:len(vs)]
         groups = [h.get('doc_id') if h.get('doc_id') is not None else f"id{h['id']}" for h in done]
         dist = distinct_inliers(vs, len(q_local), groups)
-        for h,v,d in zip(done, vs, dist): h.update(inliers=v.inliers, distinct=int(d), homography=None if v.H is None else np.round(v.H, 6).tolist())
+        for h,v,d in zip(done, vs, dist): h.update(inliers=v.inliers, distinct=int(d), homography=None if v.H is None else np.round(v.H, 6).tolist(), _v=v)
         if not dense: continue
         reg = shortlist_region(q_local, vs)
         for j in sorted(range(len(done)), key=lambda j: (-dist[j], -vs[j].inliers))[:self.dense_k]:
@@ -517,7 +515,7 @@ def _calibrate_verify(self:Searcher, e, ids, target_fmr:float, workers:int)->dic
             imp.append((bd['distinct'], bd['distance'], ba['agreement'], ba['distance']))
         if ids is None: continue
         ctx = cands[:self.dense_k] # the best other documents the search found: the context a genuine match competes in
-        vs,groups = [verify_pair(F[i], loc[h['id']], loc.method) for h in ctx],[str(h.get('doc_id', h['id'])) for h in ctx]
+        vs,groups = [h['_v'] for h in ctx],[str(h.get('doc_id', h['id'])) for h in ctx] # the search's own verifications
         for j in np.flatnonzero(ids==ids[i]):
             if j==i: continue
             vg = verify_pair(F[i], F[j], loc.method)
@@ -583,7 +581,7 @@ def docsearch_search(
     rerank:Param("re-rank the shortlist by geometric verification: orb, sift or none (default: the index's local features)", str)=None,
     rerank_k:Param("candidates verified per query at most (fewer when one is decisively verified)", int)=RERANK_K,
     shortlist:Param("candidates to verify: both (visual words over every class + embedding in the routed classes), words or embedding", str)='both',
-    shortlist_k:Param("candidates each shortlist source proposes", int)=50,
+    shortlist_k:Param("candidates each shortlist source proposes", int)=SHORTLIST_K,
     calibrate:Param("validation split (folder, manifest or labels CSV with doc_id): choose the decision rule for --target_fmr on it and save it with the index", str)=None,
     target_fmr:Param("false-match rate to calibrate for (with --calibrate)", float)=0.01,
     wait:Param("seconds to wait for another writer of the index (with --calibrate)", float)=0.,

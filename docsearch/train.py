@@ -273,16 +273,36 @@ def _start(data_root, out, cfg, ex, resume:bool, classes:list):
     st = meta['state']
     return model, meta['optimizer'], dict(st, history=meta['history'], run_id=meta.get('run_id') or uuid.uuid4().hex[:12])
 
+# %% ../nbs/02_train.ipynb #db761269
+_TB = dict(train_loss='loss/train', val_loss='loss/val', train_acc='accuracy/train', val_acc='accuracy/val',
+           val_recall='same_doc_recall_at_1/val', lr='learning_rate') # metrics column -> TensorBoard tag
+
+def _tb_writer(logdir): # a `SummaryWriter`, or None without `logdir`
+    "A TensorBoard writer for `logdir`, or a clear error if the tensorboard package is missing"
+    if logdir is None: return None
+    try: from torch.utils.tensorboard import SummaryWriter
+    except ImportError: raise ImportError('--tensorboard needs the tensorboard package: pip install -e ".[tensorboard]"') from None
+    return SummaryWriter(str(logdir))
+
+def _tb_log(w, row:dict):
+    "Write one epoch's metrics `row` to TensorBoard writer `w` (if any)"
+    if w is None: return
+    for k,tag in _TB.items():
+        if row.get(k) is not None and not pd.isna(row[k]): w.add_scalar(tag, float(row[k]), row['epoch'])
+    w.flush()
+
 # %% ../nbs/02_train.ipynb #a48a83be
 def fit(data_root, # split folder with train/ and val/ (made by `docsearch_build_data`)
         out='artifacts/model.pt', # best checkpoint; `.last.pt` and `.metrics.csv` are written beside it
         cfg:Config|None=None, # settings (default: `Config()`)
         resume:bool=False, # continue from `out`'s `.last.pt` checkpoint
+        tensorboard=None, # folder for TensorBoard curves (loss, accuracy, learning rate); needs the `tensorboard` extra
         **kwargs, # overrides of `cfg` fields, e.g. `epochs=3, instance_weight=0`
        )->FitResult:
     "Fine-tune a `DocNet` on `data_root` with early stopping; write best/last checkpoints and a metrics CSV"
     t0 = time.perf_counter()
     cfg = _split_kwargs(cfg, kwargs)
+    tb = _tb_writer(tensorboard)
     ex = cfg.training
     tc,size = cfg.training,cfg.data.image_size
     tr,va = _load_splits(data_root, size)
@@ -304,7 +324,7 @@ def fit(data_root, # split folder with train/ and val/ (made by `docsearch_build
         st['step'] = r.pop('step')
         v = evaluate(model, va, tc.batch_size, tc.workers, bf16, ex.channels_last)
         row = dict(epoch=epoch+1, **r, **v)
-        st['history'].append(row)
+        st['history'].append(row); _tb_log(tb, row)
         logger.info(f"epoch {epoch+1}/{tc.epochs}: " + ', '.join(f"{k} {row[k]:.4g}" for k in _SHOW[1:] if row[k] is not None))
         improved = _better(row, st['best'], ex.monitor)
         if improved: st.update(best=row, best_epoch=epoch+1, bad_epochs=0)
@@ -318,6 +338,7 @@ def fit(data_root, # split folder with train/ and val/ (made by `docsearch_build
         if stopped:
             logger.info(f"stopping early: {ex.monitor} has not improved for {tc.patience} epochs (best: epoch {st['best_epoch']})")
             break
+    if tb: tb.close()
     fp = torch.load(best_p, weights_only=True, mmap=True)['fingerprint']
     return FitResult(best_p, last_p, csv_p, st['history'], st['best_epoch'], stopped, time.perf_counter()-t0, fp)
 
@@ -348,6 +369,7 @@ def docsearch_train(
     weights:str=None, # 'imagenet' (local torch hub cache only), 'none' or a state-dict path (default: config, imagenet)
     out:str='artifacts/model.pt', # best checkpoint; .last.pt and .metrics.csv beside it
     resume:store_true=False, # continue from OUT's .last.pt
+    tensorboard:str=None, # folder for TensorBoard curves: loss, accuracy, learning rate (pip install -e ".[tensorboard]")
     lr:float=None, # peak learning rate (default: config, 1e-3)
     patience:int=None, # epochs without improvement before stopping (default: config, 3)
     workers:int=None, # DataLoader workers (default: config, 2)
@@ -360,6 +382,6 @@ def docsearch_train(
     "Fine-tune a document-type classifier (optionally with an instance-level embedding term); write checkpoints and metrics"
     setup_logging(quiet, verbose) # returns nothing: console scripts exit with the return value
     cfg = load_config(config) if config else Config()
-    res = fit(data_root, out, cfg, resume=resume, epochs=epochs, batch_size=batch_size, image_size=image_size, arch=arch,
+    res = fit(data_root, out, cfg, resume=resume, tensorboard=tensorboard, epochs=epochs, batch_size=batch_size, image_size=image_size, arch=arch,
               weights=weights, lr=lr, patience=patience, workers=workers, instance_weight=instance_weight, seed=seed)
     if not quiet: print(repr(res))
