@@ -4,17 +4,18 @@
 
 # %% ../nbs/00_core.ipynb #91045aa6
 from __future__ import annotations
-import contextlib, dataclasses, json, logging, os, shutil, tempfile, uuid
+import contextlib, dataclasses, functools, inspect, json, logging, numbers, os, shutil, sys, tempfile, uuid
 from dataclasses import dataclass, field, fields, asdict, replace
 from pathlib import Path
 from typing import Any, get_type_hints
 import yaml
 from tqdm import tqdm
 from fastcore.basics import patch
+from fastcore.script import Param
 
 # %% auto #0
-__all__ = ['DataConfig', 'TrainConfig', 'IndexConfig', 'Config', 'atomic_write', 'atomic_dir', 'load_config', 'setup_logging',
-           'progress']
+__all__ = ['USER_ERRORS', 'DataConfig', 'TrainConfig', 'IndexConfig', 'Config', 'atomic_write', 'atomic_dir', 'load_config',
+           'setup_logging', 'progress', 'cli_errors', 'check_opts']
 
 # %% ../nbs/00_core.ipynb #64285093
 @dataclass
@@ -201,3 +202,43 @@ def progress(it=None, # iterable to wrap
         lg = logging.getLogger('docsearch')
         disable = bool(os.environ.get('IN_TEST')) or (lg.level!=logging.NOTSET and lg.level>logging.INFO)
     return tqdm(it, disable=disable, **kwargs)
+
+# %% ../nbs/00_core.ipynb #13f36596
+USER_ERRORS = (ValueError, KeyError, FileNotFoundError, FileExistsError, IsADirectoryError, NotADirectoryError, PermissionError)
+
+def _one_line(e:BaseException)->str:
+    "The message of `e` on one line (a `KeyError`'s without its quotes)"
+    msg = e.args[0] if len(e.args)==1 and isinstance(e.args[0], str) else str(e)
+    return ' '.join(msg.split()) or type(e).__name__
+
+# %% ../nbs/00_core.ipynb #6938e7e8
+def cli_errors(func): # a CLI function; put `@cli_errors` between `@call_parse` and the `def`
+    "Make `func` print user errors as one line `func: error: ...` (exit 2; other `OSError`s exit 1), with a `--debug` flag for tracebacks"
+    prog = func.__name__
+    @functools.wraps(func)
+    def _f(*args, debug:bool=False, **kwargs):
+        try: return func(*args, **kwargs)
+        except (*USER_ERRORS, OSError) as e:
+            if debug: raise
+            print(f"{prog}: error: {_one_line(e)}", file=sys.stderr, flush=True)
+            raise SystemExit(2 if isinstance(e, USER_ERRORS) else 1) from None
+    sig = inspect.signature(func, eval_str=True)
+    dbg = inspect.Parameter('debug', inspect.Parameter.POSITIONAL_OR_KEYWORD, default=False,
+                            annotation=Param("show the traceback of errors", bool))
+    _f.__signature__ = sig.replace(parameters=[*sig.parameters.values(), dbg]) # `call_parse` adds --debug
+    _f.__delwrap__ = func # docments read the parameter comments of `func`
+    return _f
+
+# %% ../nbs/00_core.ipynb #a29b8ede
+def check_opts(ge:float|None=None, # smallest allowed value
+               gt:float|None=None, # values must be above this
+               le:float|None=None, # largest allowed value
+               **opts): # `name=value` pairs to check; `None` values pass
+    "Refuse the first of `opts` that is not a number in range, naming it"
+    for k,v in opts.items():
+        if v is None: continue
+        ok = isinstance(v, numbers.Real) and not isinstance(v, bool) and v==v
+        ok = ok and (ge is None or v>=ge) and (gt is None or v>gt) and (le is None or v<=le)
+        if not ok:
+            rng = ' and '.join(s for s in (ge is not None and f'>= {ge}', gt is not None and f'> {gt}', le is not None and f'<= {le}') if s)
+            raise ValueError(f"{k}={v!r} is out of range; give a number {rng}")

@@ -21,10 +21,10 @@ from fastcore.script import call_parse, Param
 from .core import *
 
 # %% auto #0
-__all__ = ['logger', 'REQUIRED_COLS', 'IMG_EXTS', 'RESERVED_COLS', 'SPLITS', 'PAD_FILL', 'ImageLoadError', 'load_image',
-           'read_labels', 'LabelProblem', 'LabelsReport', 'check_labels', 'split_counts', 'assign_splits', 'Splits',
-           'build_splits', 'DocDataset', 'eval_tfms', 'train_tfms', 'denorm', 'show_augmented', 'collate_items',
-           'make_dataloader', 'docsearch_build_data']
+__all__ = ['logger', 'MIN_SIDE', 'REQUIRED_COLS', 'IMG_EXTS', 'SIDE_EXTS', 'RESERVED_COLS', 'SPLITS', 'PAD_FILL',
+           'ImageLoadError', 'load_image', 'read_labels', 'LabelProblem', 'LabelsReport', 'check_labels',
+           'split_counts', 'assign_splits', 'Splits', 'build_splits', 'DocDataset', 'eval_tfms', 'train_tfms', 'denorm',
+           'show_augmented', 'collate_items', 'make_dataloader', 'docsearch_build_data']
 
 # %% ../nbs/00_data.ipynb #29922810
 logger = logging.getLogger(__name__)
@@ -51,6 +51,8 @@ def _to_rgb(im:Image.Image)->Image.Image:
     return im.convert('RGB')
 
 # %% ../nbs/00_data.ipynb #28480c8b
+MIN_SIDE = 32 # pixels: an image whose shorter side is smaller cannot show a document and is refused (`too_small`)
+
 def load_image(fn, # image file
                max_size:int|None=None, # JPEGs: decode at a reduced scale whose shorter side is still >= this (faster)
               )->Image.Image: # 8-bit RGB, EXIF orientation applied
@@ -60,11 +62,12 @@ def load_image(fn, # image file
         raise ImageLoadError(f"{fn}: not a regular file; point to an image file", 'not_image')
     try:
         with Image.open(fn) as im:
+            size = im.size # before any reduced-scale decoding
             if max_size and im.format == 'JPEG': im.draft('RGB', (max_size, max_size))
             im.load()
             try: im = ImageOps.exif_transpose(im)
             except Exception as e: logger.warning(f"{fn}: unreadable EXIF orientation ignored ({e})")
-            return _to_rgb(im)
+            im = _to_rgb(im)
     except Image.DecompressionBombError as e:
         raise ImageLoadError(f"{fn}: refused as a possible decompression bomb ({e}); shrink the image, or raise "
                              "PIL.Image.MAX_IMAGE_PIXELS only if you trust the file", 'too_large') from None
@@ -78,10 +81,25 @@ def load_image(fn, # image file
         raise ImageLoadError(f"{fn}: not an image Pillow can read; convert it to JPEG/PNG or remove it", 'not_image') from None
     except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as e:
         raise ImageLoadError(f"{fn}: corrupt or truncated image ({e}); re-export or re-capture it", 'corrupt') from None
+    if min(size) < MIN_SIDE:
+        raise ImageLoadError(f"{fn}: too small ({size[0]}x{size[1]} pixels; docsearch needs at least {MIN_SIDE} on the shorter side); "
+                             "re-capture the document at a higher resolution", 'too_small')
+    return im
 
 # %% ../nbs/00_data.ipynb #d060091a
 REQUIRED_COLS = ('filename', 'doc_type')
 IMG_EXTS = {'.jpg', '.jpeg', '.png', '.bmp', '.gif', '.tif', '.tiff', '.webp', '.jfif', '.ppm', '.pgm'}
+SIDE_EXTS = {'.csv', '.json', '.txt', '.lst', '.md', '.yaml', '.yml', '.npz', '.pt'} # files that sit beside images and are not images
+
+def _warn_skipped(files, where)->list: # the skipped files
+    "Warn, with a count and the extensions, about `files` that are neither readable images nor known side files"
+    skip = [f for f in map(Path, files) if not f.name.startswith('.') and f.suffix.lower() not in IMG_EXTS|set(Image.registered_extensions())|SIDE_EXTS]
+    if skip:
+        exts = Counter(f.suffix.lower() or '(none)' for f in skip)
+        logger.warning(f"{where}: {len(skip)} file(s) skipped whose extension docsearch does not read as an image "
+                       f"({', '.join(f'{e} x{k}' for e,k in exts.most_common())}); convert them to JPEG or PNG to include them")
+    return skip
+
 RESERVED_COLS = ('image', 'label', 'path', 'index', 'raw_path', 'csv_line')
 _DELIMS = {';':'semicolons', '\t':'tabs', '|':'pipes'}
 
@@ -257,6 +275,7 @@ def _dup_problems(df, keys:dict, what:str='file'):
 # %% ../nbs/00_data.ipynb #9a443053
 _IMG_FIX = dict(missing="check the name (case matters) or delete the row", not_image="convert it to JPEG/PNG or delete the row",
                 corrupt="re-export or re-capture the image, or delete the row", too_large="shrink the image, or delete the row",
+                too_small="re-capture the document at a higher resolution, or delete the row",
                 unreadable="make the file readable, or delete the row")
 
 def _check_image(path)->tuple:
@@ -541,8 +560,9 @@ def _from_manifest(p:Path):
 
 def _from_folder(p:Path):
     "(root, items, extras, classes) of `<doc_type>/` subfolders"
-    fs = sorted(f.relative_to(p).as_posix() for d in p.iterdir() if d.is_dir() and not d.name.startswith('.')
-                for f in d.iterdir() if f.is_file() and not f.name.startswith('.') and f.suffix.lower() in IMG_EXTS)
+    all_ = [f for d in p.iterdir() if d.is_dir() and not d.name.startswith('.') for f in d.iterdir() if f.is_file() and not f.name.startswith('.')]
+    _warn_skipped(all_, p)
+    fs = sorted(f.relative_to(p).as_posix() for f in all_ if f.suffix.lower() in IMG_EXTS)
     if not fs: raise ValueError(f"{p}: no images found; expected <doc_type>/ subfolders, a {p.name}.json manifest beside it, or a labels.csv")
     cj = p.parent/'classes.json'
     return p, pd.DataFrame(dict(filename=fs, doc_type=[f.split('/')[0] for f in fs])), [], _read_classes(cj) if cj.is_file() else None
@@ -722,6 +742,7 @@ def make_dataloader(ds:Dataset, # usually a `DocDataset`
 
 # %% ../nbs/00_data.ipynb #ba46923e
 @call_parse
+@cli_errors
 def docsearch_build_data(
     raw_dir:Param("folder of raw images; labels' filenames are relative to it", str, required=True)=None,
     labels:Param("labels CSV with `filename,doc_type[,extra columns]`", str, required=True)=None,
@@ -740,9 +761,7 @@ def docsearch_build_data(
     verbose:Param("debug messages too", bool)=False):
     "Check labels against raw images and build stratified, grouped train/val/test split folders"
     setup_logging(quiet, verbose)
-    try:
-        cfg = (load_config(config) if config else Config()).update(val_frac=val_frac, test_frac=test_frac, seed=seed, group_col=group_col).data
-        res = build_splits(raw_dir, labels, out_dir, cfg.val_frac, cfg.test_frac, cfg.seed, cfg.group_col, mode, on_error,
-                           overwrite, classes, workers)
-    except (ValueError, KeyError, FileExistsError, FileNotFoundError) as e: sys.exit(f"docsearch_build_data: {e}")
+    cfg = (load_config(config) if config else Config()).update(val_frac=val_frac, test_frac=test_frac, seed=seed, group_col=group_col).data
+    res = build_splits(raw_dir, labels, out_dir, cfg.val_frac, cfg.test_frac, cfg.seed, cfg.group_col, mode, on_error,
+                       overwrite, classes, workers)
     print(json.dumps(res.to_dict(), indent=1))

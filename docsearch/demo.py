@@ -120,6 +120,7 @@ def run_demo(quick:bool=False, # the small preset (about 2 minutes)
              **overrides)->dict: # `DemoSettings` fields, e.g. `epochs=3`
     "Run the whole docsearch pipeline on synthetic documents; returns the summary (also in `summary.json`)"
     from dataclasses import replace
+    check_opts(ge=1, epochs=overrides.get('epochs'), n_docs=overrides.get('n_docs')); check_opts(ge=32, image_size=overrides.get('image_size'))
     st = replace(PRESETS['quick' if quick else 'default'], **{k:v for k,v in overrides.items() if v is not None})
     P = _paths(data_dir, artifacts_dir, 'demo-quick' if quick else 'demo')
     P['art'].mkdir(parents=True, exist_ok=True)
@@ -188,6 +189,7 @@ def query_demo(query, # image path (or folder / list file)
     "Search the index of a finished demo run; saves a gallery figure per query"
     import matplotlib.pyplot as plt
     from docsearch.retrieval import _queries
+    check_opts(ge=1, top_k=top_k)
     P = _paths(data_dir, artifacts_dir, 'demo-quick' if quick else 'demo')
     if not (P['ckpt'].is_file() and P['index'].is_dir()):
         raise FileNotFoundError(f"no finished demo run in {P['art']}: run `docsearch_demo{' --quick' if quick else ''}` first")
@@ -203,6 +205,7 @@ def query_demo(query, # image path (or folder / list file)
 
 # %% ../nbs/06_demo.ipynb #4f7a2301
 @call_parse
+@cli_errors
 def docsearch_demo(
     quick:Param("small preset: about 2 minutes", bool)=False,
     force:Param("redo every step, even those whose outputs match", bool)=False,

@@ -422,6 +422,8 @@ def evaluate(data_root, # split folder with train/, val/, test/ and their manife
              shortlist:str='both', shortlist_k:int|None=None, # the searcher's shortlist sources and size
             )->EvalReport:
     "Evaluate `checkpoint` on the test split under the enrolment protocol, beside the `baselines`"
+    check_opts(ge=1, n_queries=n_queries, rerank_k=rerank_k); check_opts(ge=0, orb_queries=orb_queries, workers=workers, latency_n=latency_n)
+    check_opts(ge=0, le=0.999999, target_fmr=target_fmr); check_opts(gt=0, le=1, enrol_frac=enrol_frac)
     root = Path(data_root)
     for s in ('train','val','test'):
         if not (root/s).is_dir(): raise FileNotFoundError(f"{root/s} not found: `data_root` must be a split folder made by docsearch_build_data (train/, val/, test/)")
@@ -587,6 +589,7 @@ def _fmt_table(rep:EvalReport)->str:
     return '\n'.join(lines)
 
 @call_parse
+@cli_errors
 def docsearch_eval(
     data_root:Param("split folder with train/ val/ test/ (docsearch_build_data --group_col doc_id)", str, required=True)=None,
     checkpoint:Param("checkpoint to evaluate", str, required=True)=None,
@@ -610,6 +613,7 @@ def docsearch_eval(
     "Evaluate a checkpoint under the enrolment protocol beside the baselines; print the table, write the JSON report"
     setup_logging(quiet, verbose)
     bl = [] if baselines in ('', 'none') else [b.strip() for b in baselines.split(',') if b.strip()]
+    if compare and not all('=' in kv for kv in compare.split(',')): raise ValueError(f"--compare {compare!r}: give name=checkpoint[,name=checkpoint]")
     cmp = dict(kv.split('=', 1) for kv in compare.split(',')) if compare else None
     rep = evaluate(data_root, checkpoint, bl, cmp, target_fmr, n_queries=n_queries, orb_queries=orb_queries, seed=seed,
                    cache_dir=cache_dir or None, workers=workers, rerank=None if rerank in ('none', '') else rerank, rerank_k=rerank_k,

@@ -11,14 +11,14 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 from fastcore.script import call_parse, Param
 from .core import *
-from .data import DocDataset, ImageLoadError, load_image, eval_tfms, make_dataloader
+from .data import DocDataset, ImageLoadError, load_image, eval_tfms, make_dataloader, _warn_skipped
 from PIL import Image
 from .model import DocNet, load_checkpoint, model_fingerprint
 from dataclasses import dataclass, field
 
 # %% auto #0
-__all__ = ['logger', 'ImageList', 'open_images', 'Embeddings', 'save_embeddings', 'load_embeddings', 'embed', 'embed_images',
-           'ExtractReport', 'extract_features', 'bench_extract', 'docsearch_extract']
+__all__ = ['logger', 'ImageList', 'open_images', 'list_images', 'Embeddings', 'save_embeddings', 'load_embeddings', 'embed',
+           'embed_images', 'ExtractReport', 'extract_features', 'bench_extract', 'docsearch_extract']
 
 # %% ../nbs/03_features.ipynb #9798a267
 logger = logging.getLogger(__name__)
@@ -61,11 +61,18 @@ def open_images(source, # split folder, manifest (.json), labels CSV, folder (of
     if src.is_dir() and not (src/'labels.csv').is_file() and not src.with_suffix('.json').is_file():
         subdirs = [d for d in src.iterdir() if d.is_dir() and not d.name.startswith('.')]
         if not subdirs:
-            imgs = sorted(p for p in src.iterdir() if p.is_file() and _is_image_name(p))
+            files = [p for p in src.iterdir() if p.is_file()]
+            _warn_skipped([p for p in files if not _is_image_name(p)], src)
+            imgs = sorted(p for p in files if _is_image_name(p))
             if not imgs: raise FileNotFoundError(f"{src}: no images found (no file with an image extension)")
             return ImageList(imgs, tfms, skip_bad, max_size)
     if not src.exists(): raise FileNotFoundError(f"{src} not found: give a split folder, a manifest, a labels CSV, a folder of images or a .txt list")
     return DocDataset(src, tfms=tfms, classes=classes, skip_bad=skip_bad, max_size=max_size)
+
+# %% ../nbs/03_features.ipynb #331a0351
+def list_images(source)->list: # image paths, in the source's order
+    "The image files of `source`: anything `open_images` reads (split folder, manifest, labels CSV, folder, .txt list)"
+    return [Path(p) for p in open_images(source).paths]
 
 # %% ../nbs/03_features.ipynb #31bef965
 @dataclass
@@ -233,6 +240,7 @@ def _rows_meta(ds, index:np.ndarray, probs:np.ndarray, classes:list)->tuple:
 
 def _embed_source(source, checkpoint, batch_size, workers, dtype, image_size, work_dir)->tuple:
     "(Embeddings backed by memory maps in `work_dir`, embed's result)"
+    check_opts(ge=1, batch_size=batch_size, image_size=image_size); check_opts(ge=0, workers=workers)
     model,meta = load_checkpoint(checkpoint) if isinstance(checkpoint, (str, Path)) else checkpoint
     size = image_size or meta.get('image_size') or 224
     ds = open_images(source, tfms=eval_tfms(size), classes=None if isinstance(source, (list,tuple)) else model.classes, max_size=size)
@@ -314,6 +322,7 @@ def bench_extract(folder, # labelled image folder (labels.csv)
 
 # %% ../nbs/03_features.ipynb #af966f07
 @call_parse
+@cli_errors
 def docsearch_extract(
     data_dir:Param("split folder, manifest, labels CSV, folder of images or .txt list of paths", str, required=True)=None,
     checkpoint:Param("model checkpoint (.pt) written by docsearch_train", str, required=True)=None,

@@ -12,6 +12,7 @@ import numpy as np
 import faiss
 from fastcore.basics import patch, store_attr
 from fastcore.script import call_parse
+from filelock import FileLock, Timeout
 from .core import *
 from .features import Embeddings, save_embeddings, load_embeddings, _str_col
 from .verify import LocalFeatureStore, LocalFeatureError, compute_features, METHODS
@@ -19,13 +20,14 @@ from .words import Vocabulary, WordIndex, WordsError, default_vocabulary, DEFAUL
 
 # %% auto #0
 __all__ = ['logger', 'FORMAT_VERSION', 'APPROX_THRESHOLD', 'VOCAB_PER_WORD', 'IndexFormatError', 'faiss_threads',
-           'ClassIndexStore', 'Hits', 'index_embeddings', 'docsearch_index', 'bench_search']
+           'ClassIndexStore', 'Hits', 'IndexLockedError', 'index_lock', 'index_embeddings', 'docsearch_index',
+           'bench_search']
 
 # %% ../nbs/04_indexing.ipynb #da582109
 logger = logging.getLogger(__name__)
 
 # %% ../nbs/04_indexing.ipynb #7fe359d9
-FORMAT_VERSION = 1 # version of the saved index folder layout; `ClassIndexStore.load` refuses newer ones
+FORMAT_VERSION = 2 # version of the saved index folder layout (2: manifest.json carries its own checksum); `ClassIndexStore.load` refuses newer ones
 APPROX_THRESHOLD = 50_000 # class size from which a class gets an approximate (IVF) index
 
 class IndexFormatError(ValueError):
@@ -73,6 +75,7 @@ class ClassIndexStore:
         self.calibration = {} # how the match threshold was chosen (`Searcher.calibrate`), saved with the store
         self.local = None # `LocalFeatureStore` of the gallery images (spatial verification), or None
         self.local_workers = 2 # processes computing local features of added images
+        self.n_duplicates = 0 # images the last `add_embeddings` skipped as already stored
         self.words = None # `WordIndex` of the gallery's visual words (instance shortlist), or None
 
     def __len__(self): return sum(self._count.values())
@@ -210,7 +213,7 @@ def _hit(self:ClassIndexStore, i:int, dist:float)->dict:
     "Metadata of id `i` as a hit at L2 distance `dist`"
     m = self.meta
     return dict(id=i, distance=dist, doc_type=m['doc_type'][i], path=m['path'][i],
-                **{k:m[k][i] for k in m if k not in ('doc_type','path','added_at')}, added_at=m['added_at'][i])
+                **{k:m[k][i] for k in m if k not in ('doc_type','path','added_at','sha256')}, added_at=m['added_at'][i])
 
 @patch
 def _search_index(self:ClassIndexStore, index, Q, k, ids=None)->tuple:
@@ -266,9 +269,31 @@ def search_class(self:ClassIndexStore, cls:str, # the `doc_type` to search
     "The `k` nearest vectors of one `doc_type`, wherever they are stored"
     return self.search(q, classes=[cls], k=k, include_leftovers=False)
 
+# %% ../nbs/04_indexing.ipynb #14790ef8
+def _content_hashes(paths, X)->np.ndarray:
+    "SHA-256 of each image file's bytes; 'emb:' + SHA-256 of its embedding row where the file cannot be read"
+    out = []
+    for p,x in zip(paths, X):
+        h = hashlib.sha256()
+        try:
+            with open(p, 'rb') as f:
+                while b := f.read(1<<22): h.update(b)
+            out.append(h.hexdigest())
+        except OSError: out.append('emb:'+hashlib.sha256(np.ascontiguousarray(x, 'float32').tobytes()).hexdigest())
+    return np.array(out, dtype=str)
+
+@patch
+def _known(self:ClassIndexStore, paths, hashes)->np.ndarray: # bool [N]
+    "Which (path, content hash) pairs are live in the store (a row stored without a hash matches by path)"
+    hs,have = self.meta.get('sha256') or [None]*self.next_id, {}
+    for i,(p,c) in enumerate(zip(self.meta['path'], self.meta['doc_type'])):
+        if c is not None: have.setdefault(p, set()).add(hs[i])
+    return np.array([p in have and (h in have[p] or None in have[p]) for p,h in zip(paths, hashes)], bool)
+
 # %% ../nbs/04_indexing.ipynb #22e6fcc7
 @patch
-def add_embeddings(self:ClassIndexStore, emb:Embeddings)->np.ndarray: # the new ids
+def add_embeddings(self:ClassIndexStore, emb:Embeddings, # from `load_embeddings`
+                   allow_duplicates:bool=False)->np.ndarray: # add images already in the store again? Returns the new ids
     "Add `emb` (from `load_embeddings`), checking it comes from the same model"
     if emb.dim!=self.dim: raise ValueError(f"embeddings are {emb.dim}-d but the index holds {self.dim}-d vectors; "
                                            "use embeddings from the model the index was built with")
@@ -279,7 +304,13 @@ def add_embeddings(self:ClassIndexStore, emb:Embeddings)->np.ndarray: # the new 
     else: self.fingerprint = emb.fingerprint
     for c in emb.classes:
         if c not in self.classes: self.classes.append(c)
-    return self.add(emb.features, emb.labels, emb.paths, **emb.extra)
+    h = _content_hashes(emb.paths, emb.features)
+    keep = np.ones(len(emb), bool) if allow_duplicates else ~self._known(emb.paths, h)
+    self.n_duplicates = int((~keep).sum())
+    if self.n_duplicates: logger.warning(f"{self.n_duplicates} of {len(emb)} images are already in the index (same path and content) and were "
+                                         "skipped; pass allow_duplicates=True (CLI: --allow_duplicates) to add them again")
+    if not keep.any(): return np.zeros(0, 'int64')
+    return self.add(emb.features[keep], emb.labels[keep], emb.paths[keep], **{k:v[keep] for k,v in emb.extra.items()}, sha256=h[keep])
 
 @patch(cls_method=True)
 def from_embeddings(cls:ClassIndexStore, emb:Embeddings, # from `load_embeddings`
@@ -326,6 +357,11 @@ def _sha256(fn, bs=1<<22)->str:
         while b := f.read(bs): h.update(b)
     return h.hexdigest()
 
+def _manifest_sha256(man:dict)->str:
+    "SHA-256 of the manifest's canonical JSON without its `manifest_sha256` field"
+    d = {k:v for k,v in man.items() if k!='manifest_sha256'}
+    return hashlib.sha256(json.dumps(d, sort_keys=True, separators=(',',':')).encode()).hexdigest()
+
 def _fsync(fn):
     with open(fn, 'rb') as f: os.fsync(f.fileno())
 
@@ -370,6 +406,7 @@ def save(self:ClassIndexStore, path, # folder to write
                                                               tau=self.words.tau, vocab_source=self.words.vocab.source),
                    leftovers=dict(file='leftovers.faiss', n=int(self.leftovers.ntotal), classes=sorted(self._left)),
                    saved_at=_utcnow(), files=files)
+        man['manifest_sha256'] = _manifest_sha256(man)
         with atomic_write(tmp/'manifest.json') as f: json.dump(man, f, indent=1)
     return path
 
@@ -393,6 +430,12 @@ def _read_manifest(path:Path)->dict:
     if v > FORMAT_VERSION:
         raise IndexFormatError(f"{path} was written by a newer docsearch (index format {v}; this version reads up to "
                                f"{FORMAT_VERSION}): upgrade docsearch (`pip install -U docsearch`) or rebuild the index")
+    if v >= 2 and man.get('manifest_sha256')!=_manifest_sha256(man):
+        raise IndexFormatError(f"{mfn} was edited after it was saved (its manifest_sha256 does not match its content), so its model "
+                               "fingerprint, classes and checksums cannot be trusted; restore the index from a backup, or rebuild it "
+                               f"with `docsearch_index --embeddings FILE.npz --out {path} --overwrite`")
+    if v < 2: logger.warning(f"{mfn}: a format-{v} manifest has no checksum of its own, so edits to it go unnoticed; "
+                             f"rebuild the index (`docsearch_index --embeddings FILE.npz --out {path} --overwrite`) to protect it")
     missing = [k for k in ('dim','metric','classes','fingerprint','next_id','indexes','leftovers','files') if k not in man]
     if missing: raise IndexFormatError(f"{mfn} lacks fields {missing}; rebuild the index")
     if man['metric']!='l2': raise IndexFormatError(f"{mfn}: metric {man['metric']!r} is not supported (only 'l2'); rebuild the index")
@@ -500,6 +543,26 @@ def _load_words(self:ClassIndexStore, path, man:dict):
     if len(self.words)!=len(live) or (np.sort(self.words.ids)!=live).any():
         raise IndexFormatError(f"{path}/{e['file']}: visual words of {len(self.words)} images do not match the {len(live)} ids of the index; {fix}")
 
+# %% ../nbs/04_indexing.ipynb #bc473e0e
+class IndexLockedError(TimeoutError):
+    "Another process is writing the index folder"
+
+def _lock_path(path)->Path: path = Path(path); return path.parent/f'.{path.name}.lock'
+
+@contextlib.contextmanager
+def index_lock(path, # index folder about to be written
+               wait:float=0.): # seconds to wait for another writer to finish (0: refuse at once)
+    "Hold the writer's lock of index folder `path` inside the block, or raise `IndexLockedError`"
+    check_opts(ge=0, wait=wait)
+    lf = _lock_path(path)
+    lf.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(lf, timeout=wait)
+    try: lock.acquire()
+    except Timeout: raise IndexLockedError(f"index {path} is being written by another process (lock file {lf}, waited {wait:g} s); "
+                                           "wait for it with --wait SECONDS, or find the other writer (`fuser` on the lock file)") from None
+    try: yield lf
+    finally: lock.release()
+
 # %% ../nbs/04_indexing.ipynb #544eaa50
 @patch
 def set_local(self:ClassIndexStore, method:str|None='orb', # 'orb', 'sift', or 'none'/None to drop local features
@@ -545,34 +608,38 @@ def index_embeddings(out, # index folder to create or update
                      overwrite:bool=False, # replace `out` when building with `embeddings`?
                      local:str|None=None, # local features: 'orb', 'sift' or 'none'; `None`: 'orb' for a new index, else as it is
                      workers:int=2, # processes computing local features
-                     words:int|None=None)->dict: # visual-word vocabulary size (0: none); `None`: 65536 for a new ORB index, else as it is; returns a summary
-    "Build, extend or prune the index folder `out`; returns a summary"
-    out = Path(out)
-    if isinstance(remove, str):
-        try: remove = [int(x) for x in remove.replace(' ','').split(',') if x]
-        except ValueError: raise ValueError(f"--remove takes comma-separated integer ids like 3,7,9, got {remove!r}") from None
-    kw = {k:v for k,v in dict(graduating_threshold=graduating_threshold, approx_threshold=approx_threshold).items() if v is not None}
-    if embeddings is not None:
-        if out.exists() and not overwrite: raise FileExistsError(f"{out} already exists; pass --overwrite to rebuild it, or --add to extend it")
-        store = ClassIndexStore.from_embeddings(load_embeddings(embeddings), threads=None, **kw).set_local(local or 'orb', workers)
-        if words is None and store.local is not None and store.local.method=='orb': words = 65536
-    else:
-        store = ClassIndexStore.load(out, threads=None)
-        for k,v in kw.items(): setattr(store, k, v)
-    if local not in (None, *METHODS, 'none'): raise ValueError(f"--local takes one of {(*METHODS, 'none')}, got {local!r}")
-    store.local_workers = workers
-    added = len(store.add_embeddings(load_embeddings(add))) if add is not None else 0
-    removed = store.remove(remove) if remove else 0
-    relocal = embeddings is None and local is not None and local!=(store.local.method if store.local else 'none')
-    if relocal: store.set_local(local, workers)
-    if words is not None and words<0: raise ValueError(f"--words takes a vocabulary size such as 65536, or 0 for none; got {words}")
-    rewords = words is not None and (words or 0)!=(store.words.vocab.n_words if store.words else 0)
-    if rewords: store.set_words(words)
-    if embeddings is not None or added or removed or relocal or rewords: store.save(out, overwrite=True)
-    return dict(out=str(out), **store.info(), added=added, removed=removed)
+                     words:int|None=None, # visual-word vocabulary size (0: none); `None`: 65536 for a new ORB index, else as it is
+                     wait:float=0., # seconds to wait for another writer of `out` (0: refuse at once)
+                     allow_duplicates:bool=False)->dict: # add images already in the index again? Returns a summary
+    "Build, extend or prune the index folder `out` under its writer's lock; returns a summary"
+    with index_lock(out, wait):
+        out = Path(out)
+        if isinstance(remove, str):
+            try: remove = [int(x) for x in remove.replace(' ','').split(',') if x]
+            except ValueError: raise ValueError(f"--remove takes comma-separated integer ids like 3,7,9, got {remove!r}") from None
+        kw = {k:v for k,v in dict(graduating_threshold=graduating_threshold, approx_threshold=approx_threshold).items() if v is not None}
+        if embeddings is not None:
+            if out.exists() and not overwrite: raise FileExistsError(f"{out} already exists; pass --overwrite to rebuild it, or --add to extend it")
+            store = ClassIndexStore.from_embeddings(load_embeddings(embeddings), threads=None, **kw).set_local(local or 'orb', workers)
+            if words is None and store.local is not None and store.local.method=='orb': words = 65536
+        else:
+            store = ClassIndexStore.load(out, threads=None)
+            for k,v in kw.items(): setattr(store, k, v)
+        if local not in (None, *METHODS, 'none'): raise ValueError(f"--local takes one of {(*METHODS, 'none')}, got {local!r}")
+        store.local_workers = workers
+        added = len(store.add_embeddings(load_embeddings(add), allow_duplicates)) if add is not None else 0
+        removed = store.remove(remove) if remove else 0
+        relocal = embeddings is None and local is not None and local!=(store.local.method if store.local else 'none')
+        if relocal: store.set_local(local, workers)
+        if words is not None and words<0: raise ValueError(f"--words takes a vocabulary size such as 65536, or 0 for none; got {words}")
+        rewords = words is not None and (words or 0)!=(store.words.vocab.n_words if store.words else 0)
+        if rewords: store.set_words(words)
+        if embeddings is not None or added or removed or relocal or rewords: store.save(out, overwrite=True)
+        return dict(out=str(out), **store.info(), added=added, removed=removed, duplicates=store.n_duplicates)
 
 # %% ../nbs/04_indexing.ipynb #908fd6e8
 @call_parse
+@cli_errors
 def docsearch_index(embeddings:str=None, # embeddings .npz to build a new index from (`docsearch_extract` writes it)
                     out:str=None, # index folder to create, or to update with --add/--remove
                     add:str=None, # embeddings .npz to add to the index in --out
@@ -583,13 +650,14 @@ def docsearch_index(embeddings:str=None, # embeddings .npz to build a new index 
                     local:str=None, # local features for verification: orb, sift or none (default: orb for a new index, else unchanged)
                     workers:int=2, # processes computing local features
                     words:int=None, # visual-word vocabulary size for the instance shortlist, e.g. 65536; 0: none (default: 65536 for a new index, else unchanged)
+                    wait:float=0., # seconds to wait for another writer of --out (default: refuse at once)
+                    allow_duplicates:bool=False, # add images already in the index again
                     quiet:bool=False, # only warnings and errors
                     verbose:bool=False): # debug messages too
     "Build a per-class FAISS index folder from embeddings, or add to / remove from one; prints a JSON summary"
     setup_logging(quiet, verbose)
-    if out is None: raise SystemExit("docsearch_index: --out is required (the index folder)")
-    try: summary = index_embeddings(out, embeddings, add, remove, graduating_threshold, approx_threshold, overwrite, local, workers, words)
-    except (ValueError, KeyError, FileNotFoundError, FileExistsError) as e: raise SystemExit(f"docsearch_index: {e.args[0]}") from None
+    if out is None: raise ValueError("--out is required: the index folder to build or update; pass --out INDEX")
+    summary = index_embeddings(out, embeddings, add, remove, graduating_threshold, approx_threshold, overwrite, local, workers, words, wait=wait, allow_duplicates=allow_duplicates)
     print(json.dumps(summary, indent=1))
 
 # %% ../nbs/04_indexing.ipynb #9700b2fd

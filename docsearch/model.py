@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_model.ipynb #f123afb2
 from __future__ import annotations
-import hashlib, json, logging, os, pickle, platform, warnings
+import hashlib, json, logging, os, pickle, pickletools, platform, re, warnings, zipfile
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlparse
@@ -78,19 +78,40 @@ def imagenet_weights_file(arch:str)->Path:
     return Path(torch.hub.get_dir())/'checkpoints'/os.path.basename(urlparse(url).path)
 
 # %% ../nbs/01_model.ipynb #b81f2757
+_CODE_OPS = {'GLOBAL', 'STACK_GLOBAL', 'INST', 'OBJ', 'REDUCE', 'NEWOBJ', 'NEWOBJ_EX', 'BUILD'}
+
+def _pickle_code(path:Path, msg:str)->str|None:
+    "What in the torch file `path` needs code to unpickle (from `torch.load`'s refusal `msg`, else its pickle opcodes); None if not a pickle"
+    m = re.search(r'(?i)unsupported global:?\s*(?:GLOBAL\s+)?([\w.]+)', msg)
+    if m: return f'GLOBAL {m[1]}'
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as z: data = z.read(next(f for f in z.namelist() if f.endswith('data.pkl')))
+        else: data = path.read_bytes()
+        ops = [(o.name, a) for o,a,_ in pickletools.genops(data)]
+    except Exception: return None # not a readable pickle: corrupt or truncated
+    strs,names = [],[]
+    for o,a in ops:
+        if isinstance(a, str): strs.append(a)
+        if o=='GLOBAL': names.append(a.replace(' ', '.'))
+        if o=='STACK_GLOBAL' and len(strs)>=2: names.append('.'.join(strs[-2:]))
+    code = [o for o,_ in ops if o in _CODE_OPS]
+    return (f"GLOBAL {names[0]}" if names else code[0]) if code else None
+
 def _safe_load(path)->dict:
     "`torch.load` with `weights_only=True`, with errors that name the file"
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"weights/checkpoint file {path} not found")
     try: return torch.load(path, map_location='cpu', weights_only=True)
     except pickle.UnpicklingError as e:
-        msg = str(e)
-        if 'Unsupported global' not in msg: raise ValueError(f"{path}: not a readable torch file (corrupt or truncated?)") from None
-        what = msg[msg.index('Unsupported global'):].split(' was not')[0]
-        raise ValueError(f"{path}: refused to load: it is not plain data (tensors, numbers, strings, lists, dicts) "
-                         f"and could run code when unpickled ({what}). Only load checkpoints written by docsearch "
-                         f"(`save_checkpoint`), or re-save the weights as a plain state dict.") from None
-    except Exception as e: raise ValueError(f"{path}: not a readable torch file ({type(e).__name__}: {e})") from None
+        what = _pickle_code(path, str(e))
+        if what is None: raise ValueError(f"{path}: not a readable torch file (corrupt or truncated?); re-download or re-train it") from None
+        raise ValueError(f"{path}: refused to load: it is not plain data (tensors, numbers, strings, lists, dicts) and unpickling it "
+                         f"could run code ({what}). If you trust the file, re-save it safely: in a trusted session load it with "
+                         "`torch.load(path, weights_only=False)`, then write a docsearch model with `save_checkpoint`, or plain weights "
+                         "with `torch.save(model.state_dict(), 'weights.pt')` (for --weights)") from None
+    except PermissionError: raise PermissionError(f"{path}: permission denied; make the file readable") from None
+    except Exception: raise ValueError(f"{path}: not a readable torch file (corrupt or truncated?); re-download or re-train it") from None
 
 # %% ../nbs/01_model.ipynb #9dbf4887
 _CKPT_FORMAT,_CKPT_VERSION = 'docsearch.checkpoint',1 # see Checkpoints below

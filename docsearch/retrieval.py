@@ -13,16 +13,17 @@ from PIL import Image
 from fastcore.basics import patch, store_attr
 from fastcore.script import call_parse, Param
 from .core import *
-from .data import load_image, ImageLoadError, eval_tfms, _to_rgb
+from .data import load_image, ImageLoadError, eval_tfms, _to_rgb, MIN_SIDE
 from .model import load_checkpoint
-from .features import Embeddings, embed_images, _list_file
-from .index import ClassIndexStore, IndexFormatError
+from .features import Embeddings, embed_images, list_images
+from .index import ClassIndexStore, IndexFormatError, index_lock
 from .verify import (verify_shortlist, verify_pair, distinct_inliers, compute_features, plot_matches, METHODS, agreement,
                               shortlist_region, _agreements, DENSE_MIN_INLIERS, Verification, _full_grey)
 
 # %% auto #0
 __all__ = ['logger', 'SHORTLISTS', 'RERANK_K', 'SHORTLIST_K', 'DECISIVE_MARGIN', 'MIN_INLIERS', 'MIN_AGREEMENT', 'ROUTE_VOTES',
-           'FUSE_INLIERS', 'to_image', 'SearchResult', 'Searcher', 'Calibration', 'docsearch_search', 'plot_result']
+           'FUSE_INLIERS', 'NOT_CALIBRATED', 'to_image', 'SearchResult', 'Searcher', 'Calibration', 'docsearch_search',
+           'plot_result']
 
 # %% ../nbs/05_retrieval.ipynb #d31137ac
 logger = logging.getLogger(__name__)
@@ -48,6 +49,13 @@ def to_image(q, # a path, PIL image or array
     if isinstance(q, np.ndarray): return _array_to_image(q)
     raise ImageLoadError(f"a query of type {type(q).__name__} is not an image: give a path, a PIL image or an array", 'not_image')
 
+def _big_enough(im:Image.Image, q)->Image.Image:
+    "`im` (query `q`), or `ImageLoadError` if it is under `MIN_SIDE` pixels on its shorter side"
+    if min(im.size) < MIN_SIDE:
+        raise ImageLoadError(f"{_qname(q)}: too small ({im.size[0]}x{im.size[1]} pixels; docsearch needs at least {MIN_SIDE} on the shorter side); "
+                             "search a capture of the whole document", 'too_small')
+    return im
+
 def _qname(q)->str:
     "How a query is named in results"
     if isinstance(q, (str, Path)): return str(q)
@@ -69,6 +77,7 @@ class SearchResult:
     timings:dict=field(default_factory=dict) # milliseconds: load, forward, search (+ verify)
     verified:bool=False # did the best hit pass verification (`agreement` >= `min_agreement`, or without images `distinct` inliers >= `min_inliers`)?
     rerank:str|None=None # local features the hits were re-ranked with ('orb', 'sift'), or None
+    note:str|None=None # why no match could be claimed (no calibrated threshold, no verification), if so
     shortlist:str|None=None # where the verified candidates came from: 'both', 'words' or 'embedding'
 
     @property
@@ -84,6 +93,7 @@ class SearchResult:
             h['distance'] = round(float(h['distance']), 4)
             if h['words_score'] is not None: h['words_score'] = round(float(h['words_score']), 4)
         if self.error: d['error'] = self.error
+        if self.note: d['note'] = self.note
         return d
 
 # %% ../nbs/05_retrieval.ipynb #c7edf34f
@@ -126,6 +136,7 @@ class Searcher:
                  dense_k:int=8, # best candidates (by distinct inliers) whose dense agreement is measured
                  shortlist:str='both', # candidates to verify: 'both' (visual words over every class, and the embedding in the routed classes), 'words' or 'embedding'
                  shortlist_k:int=SHORTLIST_K): # candidates each source proposes
+        check_opts(ge=1, top_k=top_k, top_n_classes=top_n_classes, bs=bs, rerank_k=rerank_k, dense_k=dense_k, shortlist_k=shortlist_k)
         self.model,self.meta = load_checkpoint(checkpoint) if isinstance(checkpoint, (str, Path)) else checkpoint
         self.model = self.model.eval().to(memory_format=torch.channels_last)
         fp = self.meta.get('fingerprint')
@@ -145,6 +156,7 @@ class Searcher:
         self.max_distance = cal.get('max_distance') # embedding distance a verified hit must also be under (None: any)
         self.image_size = self.meta.get('image_size', 224)
         self.tfms = eval_tfms(self.image_size)
+        self.calibrated = match_threshold is not None or cal.get('match_threshold') is not None # may `matched` be claimed without verification?
 
     def __repr__(self):
         return (f"Searcher({self.model.cfg['arch']}, {len(self.model.classes)} classes, {len(self.store)} gallery images, "
@@ -182,7 +194,7 @@ def embed(self:Searcher, queries:list)->tuple: # (probs [B,C] or None per query,
     t0 = time.perf_counter()
     xs,errors = [],[None]*len(queries)
     for i,q in enumerate(queries):
-        try: xs.append((i, self.tfms(image=np.asarray(to_image(q, self.image_size)))['image']))
+        try: xs.append((i, self.tfms(image=np.asarray(_big_enough(to_image(q, self.image_size), q)))['image']))
         except ImageLoadError as e: errors[i] = str(e)
         except Exception as e: errors[i] = f"{_qname(q)}: could not be read ({type(e).__name__}: {e})"
     t1 = time.perf_counter()
@@ -340,6 +352,9 @@ def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to ver
     return done, bool(ok), fused
 
 # %% ../nbs/05_retrieval.ipynb #d680bcf9
+NOT_CALIBRATED = ("no match claimed: the index has no calibrated match threshold and the hits were not verified; calibrate it "
+                  "(`docsearch_search --calibrate VAL_SPLIT`, or `Searcher.calibrate(..., save=INDEX)`) or pass a match threshold")
+
 @patch
 def search(self:Searcher, query, # a path, PIL image or array, or a list of them
            top_k:int|None=None, # hits per query (default: the searcher's)
@@ -347,6 +362,7 @@ def search(self:Searcher, query, # a path, PIL image or array, or a list of them
            match_threshold:float|None=None, # default: the searcher's (calibrated)
           )->SearchResult|list: # one result, or a list for a list of queries
     "Classify and search one query or a batch of them"
+    check_opts(ge=1, top_k=top_k, top_n_classes=top_n_classes)
     single = not isinstance(query, (list, tuple))
     qs = [query] if single else list(query)
     probs,embs,errors,tm = self.embed(qs)
@@ -361,8 +377,10 @@ def search(self:Searcher, query, # a path, PIL image or array, or a list of them
         t1 = time.perf_counter()
         r = self.search_embedding(e, p, top_k, top_n_classes, match_threshold, q_local=ql, q_image=qa)
         t2 = time.perf_counter()
+        note = None if r['verified'] or self.calibrated else NOT_CALIBRATED
+        if note: r['matched'] = False
         tms = dict(tm, search=(t2-t1)*1e3) if ql is None else dict(tm, features=(t1-t0)*1e3, search=(t2-t1)*1e3)
-        out.append(SearchResult(_qname(q), **r, timings=tms, rerank=self.rerank if ql is not None else None,
+        out.append(SearchResult(_qname(q), **r, timings=tms, note=note, rerank=self.rerank if ql is not None else None,
                                 shortlist=self.shortlist if ql is not None else None))
     return out[0] if single else out
 
@@ -411,6 +429,19 @@ def _genuine_distances(emb:np.ndarray, doc_ids:np.ndarray, max_pairs:int=20000, 
     return np.linalg.norm(emb[p[:,0]]-emb[p[:,1]], axis=1)
 
 # %% ../nbs/05_retrieval.ipynb #fe836697
+def _save_calibration(store:ClassIndexStore, cal:dict, path, wait:float=0.):
+    "Save calibration `cal` with the latest version of index folder `path`, under its writer's lock"
+    path = Path(path)
+    with index_lock(path, wait):
+        cur = ClassIndexStore.load(path, threads=store.threads) if (path/'manifest.json').is_file() else store
+        if cur.fingerprint!=store.fingerprint:
+            raise IndexFormatError(f"{path} was rebuilt with model {cur.fingerprint!r} while calibrating {store.fingerprint!r}; calibrate it again")
+        if cur is not store and (cur.next_id, len(cur))!=(store.next_id, len(store)):
+            logger.warning(f"{path} changed while calibrating ({len(store)} -> {len(cur)} images): the calibration is saved with the new version; "
+                           "calibrate again if the gallery changed much")
+        cur.calibration = store.calibration = cal
+        cur.save(path, overwrite=True)
+
 def _own_embeddings(s:Searcher, e:Embeddings)->Embeddings:
     "`e` if this searcher's model made it (with class probabilities), else a clear error"
     fp = s.meta.get('fingerprint')
@@ -425,6 +456,7 @@ def calibrate(self:Searcher, source, # validation images: split folder, manifest
               save:str|Path|None=None, # index folder to save the calibration into (`None`: don't save)
               group_col:str='doc_id', # column naming the physical document
               workers:int=0, # DataLoader workers for embedding `source`
+              wait:float=0., # seconds to wait for another writer of `save` (0: refuse at once)
              )->Calibration:
     "Choose `match_threshold` on `source` for `target_fmr`; use it from now on, and save it with the index"
     if not 0 <= target_fmr < 1: raise ValueError(f"target_fmr={target_fmr}: give a rate in [0, 1), e.g. 0.01")
@@ -448,10 +480,9 @@ def calibrate(self:Searcher, source, # validation images: split folder, manifest
     if self.rerank is not None:
         for k_,v_ in self._calibrate_verify(e, None if ids is None else np.asarray(ids, str), target_fmr, max(workers, 2)).items(): setattr(cal, k_, v_)
         self.min_inliers,self.max_distance,self.min_agreement = cal.min_inliers,cal.max_distance,cal.min_agreement
-    self.match_threshold = cal.match_threshold
+    self.match_threshold,self.calibrated = cal.match_threshold,True
     if save is not None:
-        self.store.calibration = cal.to_dict()
-        self.store.save(save, overwrite=True)
+        _save_calibration(self.store, cal.to_dict(), save, wait)
         logger.info(f"saved match_threshold={cal.match_threshold:.4f} with the index {save}")
     return cal
 
@@ -516,14 +547,10 @@ def plot(self:Calibration, ax=None, dpi:int=70):
 
 # %% ../nbs/05_retrieval.ipynb #d9cc8a96
 def _queries(query:str)->list:
-    "Image paths from a file, a folder (its images, sorted) or a list file (.txt/.lst: one path per line)"
+    "Image paths of `query`: an image file, or anything `list_images` reads (split folder, manifest, labels CSV, folder, .txt list)"
     p = Path(query)
-    if p.is_dir():
-        fs = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in Image.registered_extensions())
-        if not fs: raise FileNotFoundError(f"{p}: no images in this folder")
-        return fs
-    if p.suffix.lower() in ('.txt','.lst') and p.is_file(): return _list_file(p)
-    return [p]
+    if p.is_file() and p.suffix.lower() not in ('.txt','.lst','.json','.csv'): return [p]
+    return list_images(p)
 
 def _fmt(r:SearchResult)->str:
     if r.error: return f"{r.query}\n  ERROR {r.error}"
@@ -535,8 +562,9 @@ def _fmt(r:SearchResult)->str:
 
 # %% ../nbs/05_retrieval.ipynb #ceaa55a2
 @call_parse
+@cli_errors
 def docsearch_search(
-    query:Param("image, folder of images, or .txt list of image paths (or use --calibrate)", str)=None,
+    query:Param("image, folder of images, split folder, manifest, labels CSV or .txt list of image paths (or use --calibrate)", str)=None,
     checkpoint:Param("model checkpoint (.pt)", str, required=True)=None,
     index:Param("index folder (docsearch_index)", str, required=True)=None,
     top_k:Param("hits per query", int)=IndexConfig.top_k_images,
@@ -550,16 +578,17 @@ def docsearch_search(
     shortlist_k:Param("candidates each shortlist source proposes", int)=SHORTLIST_K,
     calibrate:Param("validation split (folder, manifest or labels CSV with doc_id): choose the decision rule for --target_fmr on it and save it with the index", str)=None,
     target_fmr:Param("false-match rate to calibrate for (with --calibrate)", float)=0.01,
+    wait:Param("seconds to wait for another writer of the index (with --calibrate)", float)=0.,
     quiet:Param("only warnings and errors", bool)=False,
     verbose:Param("debug messages", bool)=False):
     "Classify query images and find the most similar documents on file"
     import json as _json
     setup_logging(quiet or json, verbose)
-    if not (query or calibrate): raise SystemExit("docsearch_search: give --query IMAGE (or --calibrate VAL_SPLIT to calibrate the index)")
+    if not (query or calibrate): raise ValueError("nothing to do: give --query IMAGE (or --calibrate VAL_SPLIT to calibrate the index)")
     s = Searcher(checkpoint, index, match_threshold=match_threshold, top_k=top_k, top_n_classes=top_n_classes, bs=bs, rerank=rerank, rerank_k=rerank_k,
                  shortlist=shortlist, shortlist_k=shortlist_k)
     if calibrate:
-        print(_json.dumps(s.calibrate(calibrate, target_fmr, save=index).to_dict()), flush=True)
+        print(_json.dumps(s.calibrate(calibrate, target_fmr, save=index, wait=wait).to_dict()), flush=True)
         if not query: return
     qs = _queries(query)
     n_err = 0

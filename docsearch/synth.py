@@ -878,7 +878,7 @@ def generate(out_dir, # folder to create: images + labels.csv
             )->pd.DataFrame: # the labels, as written to `out_dir/labels.csv`
     "Generate a synthetic identity-document data set in `out_dir`"
     classes = _check_classes(classes); out_dir = Path(out_dir)
-    if n_docs<1 or captures<1: raise ValueError(f"n_docs ({n_docs}) and captures ({captures}) must be at least 1")
+    check_opts(ge=1, n_docs=n_docs, captures=captures); check_opts(ge=0, workers=workers); check_opts(ge=64, size=size)
     if out_dir.is_dir() and not any(out_dir.iterdir()): out_dir.rmdir()
     workers = min(os.cpu_count() if workers is None else workers, len(classes)*n_docs)
     t0 = time.perf_counter()
@@ -918,6 +918,7 @@ def _cpu_s()->float:
 
 # %% ../nbs/00_synth.ipynb #9db1a2c4
 @call_parse
+@cli_errors
 def docsearch_synth(out_dir:str='data/synth', # folder to create: images + labels.csv
                     n_docs:int=40, # documents per class
                     captures:int=4, # captures per document

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_train.ipynb #41df1a74
 from __future__ import annotations
-import io, logging, math, time
+import io, logging, math, time, uuid
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -33,6 +33,11 @@ def _split_kwargs(cfg:Config|None, kwargs:dict)->Config:
     if tc.monitor not in ('val_acc','val_loss','val_recall'): raise ValueError(f"monitor={tc.monitor!r}: use 'val_acc', 'val_loss' or 'val_recall'")
     if tc.dtype not in ('auto','bf16','fp32'): raise ValueError(f"dtype={tc.dtype!r}: use 'auto', 'bf16' or 'fp32'")
     if tc.views<1: raise ValueError("views must be >= 1")
+    check_opts(ge=1, epochs=tc.epochs, batch_size=tc.batch_size, patience=tc.patience, views=tc.views)
+    check_opts(ge=32, image_size=cfg.data.image_size)
+    check_opts(ge=0, workers=tc.workers, freeze_epochs=tc.freeze_epochs, weight_decay=tc.weight_decay, instance_weight=tc.instance_weight)
+    check_opts(gt=0, lr=tc.lr, temperature=tc.temperature)
+    check_opts(ge=0, le=1, label_smoothing=tc.label_smoothing, warmup=tc.warmup, min_lr=tc.min_lr)
     if tc.head not in ('linear','mlp'): raise ValueError(f"head={tc.head!r}: use 'linear' or 'mlp'")
     return cfg
 
@@ -243,20 +248,30 @@ def _write_metrics(path, history:list):
     with atomic_write(path) as f: f.write(buf.getvalue())
 
 # %% ../nbs/02_train.ipynb #bcb9fa43
+def _same_run(best:Path, last:Path, run_id:str|None):
+    "Refuse to resume from `last` when the best checkpoint `best` beside it was written by another run"
+    if not best.is_file() or run_id is None: return # nothing to compare (checkpoints older than run ids)
+    try: other = torch.load(best, map_location='cpu', weights_only=True, mmap=True).get('run_id')
+    except Exception: other = None # an unreadable best checkpoint is rewritten by the resumed run
+    if other is not None and other!=run_id:
+        raise ValueError(f"cannot resume: {last} belongs to run {run_id} but {best} to run {other} (a later run stopped before "
+                         f"writing its own {last.name}); start afresh without --resume, or delete {best} to continue run {run_id}")
+
 def _start(data_root, out, cfg, ex, resume:bool, classes:list):
     "Model, optimizer and run state: fresh, or from the last checkpoint"
     tc = cfg.training
     if not resume:
         torch.manual_seed(cfg.data.seed)
         model = make_model(tc.arch, classes=classes, weights=tc.weights, head=ex.head, emb_dim=ex.emb_dim)
-        return model, None, dict(epoch=0, step=0, history=[], best=None, best_epoch=None, bad_epochs=0)
+        return model, None, dict(epoch=0, step=0, history=[], best=None, best_epoch=None, bad_epochs=0, run_id=uuid.uuid4().hex[:12])
     last = _paths(out)[1]
     if not last.is_file(): raise FileNotFoundError(f"cannot resume: {last} does not exist; run without --resume to start training")
     model,meta = load_checkpoint(last, arch=tc.arch, classes=classes)
     if meta['image_size']!=cfg.data.image_size:
         raise ValueError(f"{last}: trained at image_size {meta['image_size']}, asked to resume at {cfg.data.image_size}; pass --image_size {meta['image_size']}")
+    _same_run(_paths(out)[0], last, meta.get('run_id'))
     st = meta['state']
-    return model, meta['optimizer'], dict(st, history=meta['history'])
+    return model, meta['optimizer'], dict(st, history=meta['history'], run_id=meta.get('run_id') or uuid.uuid4().hex[:12])
 
 # %% ../nbs/02_train.ipynb #db761269
 _TB = dict(train_loss='loss/train', val_loss='loss/val', train_acc='accuracy/train', val_acc='accuracy/val',
@@ -302,7 +317,7 @@ def fit(data_root, # split folder with train/ and val/ (made by `docsearch_build
     total = tc.epochs*len(pk_batches(docs, tc.batch_size, ex.views, 0))
     logger.info(f"training {tc.arch} ({model.weights_src} init) on {len(tr)} images, {len(tr.classes)} classes; "
                 f"{tc.epochs} epochs, bs {tc.batch_size}, {size} px, {'bf16' if bf16 else 'fp32'}; instance weight {ex.instance_weight}")
-    meta = dict(image_size=size, config=cfg.to_dict(), data_root=str(data_root))
+    meta = dict(image_size=size, config=cfg.to_dict(), data_root=str(data_root), run_id=st['run_id'])
     stopped = False
     for epoch in range(st['epoch'], tc.epochs):
         r = train_epoch(model, tr, docs, opt, epoch, st['step'], total, cfg, ex, bf16)
@@ -344,6 +359,7 @@ def plot_history(history, # `FitResult.history` or a metrics CSV
 
 # %% ../nbs/02_train.ipynb #9999c110
 @call_parse
+@cli_errors
 def docsearch_train(
     data_root:Param("split folder made by docsearch_build_data (holding train/ and val/)", str, required=True)=None,
     epochs:int=None, # maximum epochs (default: config, 10)
