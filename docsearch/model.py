@@ -102,7 +102,10 @@ def _safe_load(path)->dict:
     "`torch.load` with `weights_only=True`, with errors that name the file"
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"weights/checkpoint file {path} not found")
-    try: return torch.load(path, map_location='cpu', weights_only=True)
+    try:
+        with warnings.catch_warnings(): # random or damaged bytes can look like an odd pickle protocol: torch warns, then we refuse
+            warnings.simplefilter('ignore', UserWarning)
+            return torch.load(path, map_location='cpu', weights_only=True)
     except pickle.UnpicklingError as e:
         what = _pickle_code(path, str(e))
         if what is None: raise ValueError(f"{path}: not a readable torch file (corrupt or truncated?); re-download or re-train it") from None
