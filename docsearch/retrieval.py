@@ -17,8 +17,8 @@ from .data import load_image, ImageLoadError, eval_tfms, _to_rgb, MIN_SIDE
 from .model import load_checkpoint
 from .features import Embeddings, embed_images, list_images
 from .index import ClassIndexStore, IndexFormatError, index_lock
-from .verify import (verify_shortlist, verify_pair, distinct_inliers, compute_features, plot_matches, METHODS, agreement,
-                              shortlist_region, _agreements, DENSE_MIN_INLIERS, Verification, _full_grey)
+from .verify import (verify_pair, distinct_inliers, compute_features, plot_matches, METHODS, agreement,
+                              shortlist_region, DENSE_MIN_INLIERS, Verification, _full_grey)
 
 # %% auto #0
 __all__ = ['logger', 'SHORTLISTS', 'RERANK_K', 'SHORTLIST_K', 'DECISIVE_MARGIN', 'MIN_INLIERS', 'MIN_AGREEMENT', 'ROUTE_VOTES',

@@ -198,7 +198,7 @@ class WordIndex:
         self._dirty = True
 
     def __len__(self): return len(self.ids)
-    def __contains__(self, i): return int(i) in set(self.ids.tolist())
+    def __contains__(self, i): return bool((self.ids==int(i)).any())
     @property
     def nbytes(self)->int: return self.words.size*4 + self.sigs.nbytes + self.offsets.nbytes + self.ids.nbytes
     def __repr__(self): return f"WordIndex({len(self)} images, {len(self.words):,} keypoints, {self.vocab.n_words:,} words, tau={self.tau})"
