@@ -26,6 +26,7 @@ class DataConfig:
     test_frac:float=0.15 # fraction of each class (or of its groups) for testing
     seed:int=0 # seed for splits, augmentation and training
     group_col:str|None=None # labels.csv column whose values never straddle splits, e.g. `doc_id`
+    rectify:str='auto' # 'auto': find the document in each image and warp it upright before anything sees it; 'off': use images as they are
 
 # %% ../nbs/00_core.ipynb #1f272b38
 @dataclass

@@ -596,8 +596,10 @@ class DocDataset(Dataset):
                  tfms=None, # albumentations pipeline applied as `tfms(image=array)['image']`
                  classes=None, # class order: a list or classes.json; default: classes.json beside the split, else sorted doc_types
                  skip_bad:bool=False, # if an image fails to load: warn, record it in `bad_paths` and return the next good item
-                 max_size:int|None=None): # decode JPEGs at reduced scale, shorter side >= this (e.g. the model's image size)
+                 max_size:int|None=None, # decode JPEGs at reduced scale, shorter side >= this (e.g. the model's image size)
+                 prep=None): # applied to each loaded PIL image before `tfms`, e.g. `docsearch.rectify.Rectifier('auto')`
         self.source, self.tfms, self.skip_bad, self.max_size, self.bad_paths = Path(source), tfms, skip_bad, max_size, []
+        self.prep = prep
         self.root, items, self.extras, default = _resolve_source(self.source)
         self.classes = list(_read_classes(classes) if classes is not None else default or sorted(items['doc_type'].unique()))
         unknown = sorted(set(items['doc_type']) - set(self.classes))
@@ -618,7 +620,8 @@ class DocDataset(Dataset):
 @patch
 def _get(self:DocDataset, i:int)->dict:
     r = self.items.iloc[i]
-    img = load_image(self.root/r['filename'], self.max_size)
+    img = load_image(self.root/r['filename'], None if self.prep else self.max_size) # a prep step (rectification) gets every pixel
+    if self.prep is not None: img = self.prep(img)
     if self.tfms is not None: img = self.tfms(image=np.asarray(img))['image']
     return dict(image=img, label=int(self.labels[i]), path=str(self.root/r['filename']), index=i,
                 **{c:str(r[c]) for c in self.extras})

@@ -42,6 +42,7 @@ class DemoSettings:
     rerank_k:int=RERANK_K # candidates verified per query at most (the `Searcher`'s default)
     words:int=65536 # visual-word vocabulary size (0: embedding shortlist only)
     shortlist:str='both' # candidates to verify: 'both', 'words' or 'embedding'
+    rectify:str='auto' # find and straighten the document in every image before anything sees it ('auto'), or not ('off')
     baselines:str='global,prototype' # baselines evaluated beside docsearch (see `evaluate`; phash/dhash and 'orb' in `docsearch_eval`)
     n_queries:int|None=None # test queries searched for the summary (default: all)
     seed:int=0 # one seed for everything
@@ -135,7 +136,7 @@ def run_demo(quick:bool=False, # the small preset (about 2 minutes)
              lambda: build_splits(P['synth'], P['synth']/'labels.csv', P['splits'], group_col='doc_id', seed=st.seed,
                                   overwrite=True).to_dict())
     cfg = Config().update(arch=st.arch, weights=st.weights, image_size=st.image_size, epochs=st.epochs, batch_size=st.batch_size, lr=st.lr,
-                          seed=st.seed, workers=min(nw, 2), instance_weight=st.instance_weight)
+                          seed=st.seed, workers=min(nw, 2), instance_weight=st.instance_weight, rectify=st.rectify)
     def _train():
         r = fit(P['splits'], P['ckpt'], cfg)
         return dict(best_epoch=r.best_epoch, stopped_early=r.stopped_early, wall_s=round(r.wall_s, 1), fingerprint=r.fingerprint,

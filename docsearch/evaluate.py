@@ -18,6 +18,7 @@ from .features import Embeddings, embed_images, save_embeddings, load_embeddings
 from .index import ClassIndexStore
 from .retrieval import Searcher, _threshold_for_fmr, _thumb, _merge
 from .verify import LocalFeatureStore, compute_features, brute_force
+from .rectify import trained_rectify
 
 # %% auto #0
 __all__ = ['logger', 'Protocol', 'make_protocol', 'Ranked', 'score_ranked', 'error_curve', 'rank_docsearch', 'rank_global',
@@ -255,17 +256,17 @@ def _subset_ranked(r:Ranked, pick)->Ranked:
 # %% ../nbs/05a_evaluate.ipynb #acf4cc53
 def _file_sha(fn:Path)->str: return hashlib.sha256(Path(fn).read_bytes()).hexdigest()[:16]
 
-def _cached_embeddings(split:Path, ckpt, fp:str, cache_dir, workers:int)->tuple: # (Embeddings, img/s or None)
-    "Embeddings of a split folder, read from `cache_dir` when made by the same model from the same manifest"
+def _cached_embeddings(split:Path, ckpt, fp:str, cache_dir, workers:int, rectify:str='off')->tuple: # (Embeddings, img/s or None)
+    "Embeddings of a split folder, read from `cache_dir` when made by the same model from the same manifest, prepared the same way"
     man = split.with_suffix('.json')
-    fn = Path(cache_dir)/f'{fp}-{split.name}-{_file_sha(man) if man.is_file() else "nomanifest"}.npz' if cache_dir else None
+    fn = Path(cache_dir)/f'{fp}-{split.name}-{_file_sha(man) if man.is_file() else "nomanifest"}-{rectify}.npz' if cache_dir else None
     if fn is not None and fn.is_file(): return load_embeddings(fn), None
     t0 = time.perf_counter()
-    e = embed_images(split, ckpt, workers=workers)
+    e = embed_images(split, ckpt, workers=workers, rectify=rectify)
     rate = len(e)/(time.perf_counter()-t0)
     if fn is not None:
         fn.parent.mkdir(parents=True, exist_ok=True)
-        save_embeddings(fn, e.features, e.labels, e.paths, e.classes, e.fingerprint, e.probs, **e.extra)
+        save_embeddings(fn, e.features, e.labels, e.paths, e.classes, e.fingerprint, e.probs, e.rectify, **e.extra)
     return e, rate
 
 def _cached_hashes(paths:list, tag:str, cache_dir)->tuple: # (hashes, ms per image or None)
@@ -280,9 +281,9 @@ def _cached_hashes(paths:list, tag:str, cache_dir)->tuple: # (hashes, ms per ima
     return h, ms
 
 # %% ../nbs/05a_evaluate.ipynb #fea83f3a
-def _cached_local(paths:list, method:str, cache_dir, workers:int=2)->LocalFeatureStore:
+def _cached_local(paths:list, method:str, cache_dir, workers:int=2, rectify:str='off')->LocalFeatureStore:
     "Local features of `paths` as a store with ids 0..n-1, read from `cache_dir` when made from the same files and settings"
-    st = LocalFeatureStore(method)
+    st = LocalFeatureStore(method, rectify=rectify)
     key = hashlib.sha256(('\n'.join(map(str, paths))+json.dumps(st.params, sort_keys=True)).encode()).hexdigest()[:16]
     fn = Path(cache_dir)/f'local-{method}-{key}.npz' if cache_dir else None
     if fn is not None and fn.is_file(): return LocalFeatureStore.load(fn, expect_method=method)
@@ -296,12 +297,12 @@ def _concat(a:Embeddings, b:Embeddings)->Embeddings:
     ks = [k for k in a.extra if k in b.extra]
     return Embeddings(np.concatenate([a.features, b.features]), np.concatenate([a.labels, b.labels]), np.concatenate([a.paths, b.paths]),
                       a.classes, a.fingerprint, {k:np.concatenate([a.extra[k], b.extra[k]]) for k in ks},
-                      None if a.probs is None or b.probs is None else np.concatenate([a.probs, b.probs]))
+                      None if a.probs is None or b.probs is None else np.concatenate([a.probs, b.probs]), a.rectify)
 
 def _rows(e:Embeddings, rows)->Embeddings:
     rows = np.asarray(rows, dtype=int)
     return Embeddings(e.features[rows], e.labels[rows], e.paths[rows], e.classes, e.fingerprint,
-                      {k:v[rows] for k,v in e.extra.items()}, None if e.probs is None else e.probs[rows])
+                      {k:v[rows] for k,v in e.extra.items()}, None if e.probs is None else e.probs[rows], e.rectify)
 
 # %% ../nbs/05a_evaluate.ipynb #ba9373f6
 @dataclass
@@ -420,6 +421,7 @@ def evaluate(data_root, # split folder with train/, val/, test/ and their manife
              words:int=65536, # visual-word vocabulary size for the shortlist (0: embedding shortlist only)
              vocab=None, # a `Vocabulary` to use (e.g. the demo index's) instead of training one on the gallery
              shortlist:str='both', shortlist_k:int|None=None, # the searcher's shortlist sources and size
+             rectify:str|None=None, # 'auto' or 'off': how gallery and queries are prepared (default: as the checkpoint was trained)
             )->EvalReport:
     "Evaluate `checkpoint` on the test split under the enrolment protocol, beside the `baselines`"
     check_opts(ge=1, n_queries=n_queries, rerank_k=rerank_k); check_opts(ge=0, orb_queries=orb_queries, workers=workers, latency_n=latency_n)
@@ -428,13 +430,14 @@ def evaluate(data_root, # split folder with train/, val/, test/ and their manife
     for s in ('train','val','test'):
         if not (root/s).is_dir(): raise FileNotFoundError(f"{root/s} not found: `data_root` must be a split folder made by docsearch_build_data (train/, val/, test/)")
     model,meta = load_checkpoint(checkpoint)
-    fp = meta.get('fingerprint','')
+    fp,rectify = meta.get('fingerprint',''),rectify or trained_rectify(meta)
     emb = {}
     for sp in ('train','val','test'):
         e = (embeddings or {}).get(sp)
-        if e is None: emb[sp] = _cached_embeddings(root/sp, (model, meta), fp, cache_dir, workers); continue
+        if e is None: emb[sp] = _cached_embeddings(root/sp, (model, meta), fp, cache_dir, workers, rectify); continue
         e = load_embeddings(e) if isinstance(e, (str, Path)) else e
         if e.fingerprint and fp and e.fingerprint!=fp: raise ValueError(f"embeddings of {sp!r} were made by model {e.fingerprint!r}, not by {checkpoint} ({fp!r}); re-extract them or leave them out")
+        if e.rectify!=rectify: raise ValueError(f"embeddings of {sp!r} were made with rectify={e.rectify!r}, the evaluation runs with {rectify!r}; re-extract them or leave them out")
         emb[sp] = (e, None)
     tr,va,te = (emb[s][0] for s in ('train','val','test'))
     if 'doc_id' not in te.extra: raise ValueError(f"{root/'test'}: no `doc_id` column; the protocol needs it (rebuild splits from a labels CSV with doc_id)")
@@ -461,8 +464,8 @@ def evaluate(data_root, # split folder with train/, val/, test/ and their manife
         if gallery_local is not None and (gallery_local.method!=rerank or not np.array_equal(gallery_local.ids, np.arange(len(gal)))):
             raise ValueError(f"gallery_local holds {gallery_local.method} features of {len(gallery_local)} images; "
                              f"the gallery has {len(gal)} (ids 0..{len(gal)-1}) and re-ranks with {rerank}: leave it out to compute them")
-        gal_local = store.local = gallery_local or _cached_local(list(gal.paths), rerank, cache_dir, workers)
-        q_local = _cached_local([te.paths[i] for i in rows], rerank, cache_dir, workers)
+        gal_local = store.local = gallery_local or _cached_local(list(gal.paths), rerank, cache_dir, workers, rectify)
+        q_local = _cached_local([te.paths[i] for i in rows], rerank, cache_dir, workers, rectify)
         if words and rerank=='orb': store.set_words(words, vocab=vocab or 'auto')
         sr = Searcher((model, meta), store, rerank=rerank, shortlist=shortlist, **({'rerank_k':rerank_k} if rerank_k else {}),
                       **({'shortlist_k':shortlist_k} if shortlist_k else {}))
@@ -482,14 +485,14 @@ def evaluate(data_root, # split folder with train/, val/, test/ and their manife
             ms = hs['test'][1]
             base[b] = score(rank_hash(hs['gallery'][0][b], hs['test'][0][b][rows], hs['val'][0][b], target_fmr, hash_ms=ms, name=b))
         elif b=='orb':
-            if gal_local is None or gal_local.method!='orb': gal_local = _cached_local(list(gal.paths), 'orb', cache_dir, workers)
+            if gal_local is None or gal_local.method!='orb': gal_local = _cached_local(list(gal.paths), 'orb', cache_dir, workers, rectify)
             bf,pick = _orb_baseline(gal_local, te, va, rows, q_doc, q_cls, on_file, g_doc, g_cls, target_fmr, orb_queries, seed, workers)
             base.update(bf) # and docsearch on the same sample, for a like-for-like comparison
             base[f'docsearch (the same {len(pick)} queries)'] = score(_subset_ranked(ds, pick), pick)
         else: raise ValueError(f"unknown baseline {b!r}; choose from 'global', 'prototype', 'phash', 'dhash', 'orb'")
     for name,ck in (compare or {}).items():
         m2,meta2 = load_checkpoint(ck)
-        e2 = {sp:_cached_embeddings(root/sp, (m2, meta2), meta2.get('fingerprint',''), cache_dir, workers)[0] for sp in ('train','val','test')}
+        e2 = {sp:_cached_embeddings(root/sp, (m2, meta2), meta2.get('fingerprint',''), cache_dir, workers, rectify)[0] for sp in ('train','val','test')}
         g2 = _concat(e2['train'], _rows(e2['test'], proto.enrol))
         if not np.array_equal(g2.paths, gal.paths): raise ValueError(f"{ck}: its embeddings do not cover the same images; was it given the same data_root?")
         st2 = ClassIndexStore.from_embeddings(g2, graduating_threshold=IndexConfig.graduating_threshold)
@@ -504,7 +507,7 @@ def evaluate(data_root, # split folder with train/, val/, test/ and their manife
     rep = EvalReport(score(ds), base, qdf, error_curve(ds, q_doc, on_file, g_doc), _confusion(q_cls, qdf.predicted, list(model.classes)),
                      dict(latency=lat, embed_img_s={k:round(v[1], 1) for k,v in emb.items() if v[1]}),
                      dict(data_root=str(root), checkpoint=str(checkpoint), fingerprint=fp, target_fmr=target_fmr, enrol_frac=enrol_frac,
-                          rerank=rerank, rerank_k=sr.rerank_k if rerank else None, calibration=cal,
+                          rerank=rerank, rerank_k=sr.rerank_k if rerank else None, calibration=cal, rectify=rectify,
                           words=None if store.words is None else store.words.vocab.n_words, shortlist=sr.shortlist if rerank else None,
                           shortlist_k=sr.shortlist_k if rerank else None,
                           seed=seed, n_gallery=len(gal), n_enrolled=len(proto.enrol), n_copies_dropped=proto.n_copies,
@@ -604,6 +607,7 @@ def docsearch_eval(
     words:Param("visual-word vocabulary size for the shortlist (0: embedding shortlist only)", int)=65536,
     shortlist:Param("shortlist sources: both, words or embedding", str)='both',
     shortlist_k:Param("candidates each shortlist source proposes (default: the searcher's)", int)=None,
+    rectify:Param("find and straighten the document in every image first: auto or off (default: as the checkpoint was trained)", str, choices=['auto','off'])=None,
     seed:Param("enrolment and sampling seed", int)=0,
     cache_dir:Param("keep embeddings and hashes here between runs ('' for none)", str)='artifacts/eval/cache',
     figures:Param("save the report's figures in this folder", str)=None,
@@ -617,7 +621,7 @@ def docsearch_eval(
     cmp = dict(kv.split('=', 1) for kv in compare.split(',')) if compare else None
     rep = evaluate(data_root, checkpoint, bl, cmp, target_fmr, n_queries=n_queries, orb_queries=orb_queries, seed=seed,
                    cache_dir=cache_dir or None, workers=workers, rerank=None if rerank in ('none', '') else rerank, rerank_k=rerank_k,
-                   words=words, shortlist=shortlist, shortlist_k=shortlist_k)
+                   words=words, shortlist=shortlist, shortlist_k=shortlist_k, rectify=rectify)
     with atomic_write(out) as f: json.dump(rep.to_dict(), f, indent=1, default=float)
     if figures:
         import matplotlib.pyplot as plt

@@ -14,11 +14,12 @@ from .core import *
 from .data import DocDataset, ImageLoadError, load_image, eval_tfms, make_dataloader, _warn_skipped
 from PIL import Image
 from .model import DocNet, load_checkpoint, model_fingerprint
+from .rectify import Rectifier, RECTIFY_MODES, trained_rectify
 from dataclasses import dataclass, field
 
 # %% auto #0
-__all__ = ['logger', 'ImageList', 'open_images', 'list_images', 'Embeddings', 'save_embeddings', 'load_embeddings', 'embed',
-           'embed_images', 'ExtractReport', 'extract_features', 'bench_extract', 'docsearch_extract']
+__all__ = ['logger', 'ImageList', 'read_list', 'open_images', 'list_images', 'Embeddings', 'save_embeddings', 'load_embeddings',
+           'embed', 'embed_images', 'ExtractReport', 'extract_features', 'bench_extract', 'docsearch_extract']
 
 # %% ../nbs/03_features.ipynb #9798a267
 logger = logging.getLogger(__name__)
@@ -29,21 +30,24 @@ class ImageList(DocDataset):
     def __init__(self, paths, # image files
                  tfms=None, # albumentations pipeline applied as `tfms(image=array)['image']`
                  skip_bad:bool=False, # on an unloadable image: warn, record it in `bad_paths`, give the next good one
-                 max_size:int|None=None): # decode JPEGs at reduced scale, shorter side >= this (the model's image size)
+                 max_size:int|None=None, # decode JPEGs at reduced scale, shorter side >= this (the model's image size)
+                 prep=None): # applied to each loaded PIL image before `tfms` (e.g. a `Rectifier`)
         self.source,self.root,self.tfms,self.skip_bad,self.max_size,self.bad_paths = Path('.'),Path(''),tfms,skip_bad,max_size,[]
+        self.prep = prep
         self.items = pd.DataFrame(dict(filename=[str(p) for p in paths], doc_type=''))
         self.classes,self.extras,self.c2i = [],[],{}
         self.labels = np.full(len(self.items), -1, dtype=np.int64)
     def __repr__(self): return f"ImageList: {len(self)} images"
     def _get(self, i):
-        img = load_image(self.items.filename[i], self.max_size)
+        img = load_image(self.items.filename[i], None if self.prep else self.max_size)
+        if self.prep is not None: img = self.prep(img)
         if self.tfms is not None: img = self.tfms(image=np.asarray(img))['image']
         return dict(image=img, label=-1, path=self.items.filename[i], index=i)
 
 # %% ../nbs/03_features.ipynb #53ac99c4
 def _is_image_name(p:Path)->bool: return p.suffix.lower() in Image.registered_extensions()
 
-def _list_file(fn:Path)->list:
+def read_list(fn:Path)->list:
     "Paths listed one per line in `fn` (blank lines and `#` comments skipped; relative to `fn`'s folder)"
     lines = [l.strip() for l in fn.read_text(encoding='utf-8-sig').splitlines()]
     return [Path(l) if Path(l).is_absolute() else fn.parent/l for l in lines if l and not l.startswith('#')]
@@ -53,11 +57,12 @@ def open_images(source, # split folder, manifest (.json), labels CSV, folder (of
                 classes=None, # class order for labelled sources
                 skip_bad:bool=True, # skip (and report) unloadable images instead of failing
                 max_size:int|None=None, # decode JPEGs at reduced scale, shorter side >= this (faster; use the model's image size)
+                prep=None, # applied to each loaded image before `tfms` (e.g. a `Rectifier`)
                )->Dataset:
     "A dataset over `source`: a `DocDataset` when it carries labels, else an `ImageList`"
-    if isinstance(source, (list, tuple)): return ImageList(source, tfms, skip_bad, max_size)
+    if isinstance(source, (list, tuple)): return ImageList(source, tfms, skip_bad, max_size, prep)
     src = Path(source)
-    if src.is_file() and src.suffix.lower() in ('.txt', '.lst'): return ImageList(_list_file(src), tfms, skip_bad, max_size)
+    if src.is_file() and src.suffix.lower() in ('.txt', '.lst'): return ImageList(read_list(src), tfms, skip_bad, max_size, prep)
     if src.is_dir() and not (src/'labels.csv').is_file() and not src.with_suffix('.json').is_file():
         subdirs = [d for d in src.iterdir() if d.is_dir() and not d.name.startswith('.')]
         if not subdirs:
@@ -65,9 +70,9 @@ def open_images(source, # split folder, manifest (.json), labels CSV, folder (of
             _warn_skipped([p for p in files if not _is_image_name(p)], src)
             imgs = sorted(p for p in files if _is_image_name(p))
             if not imgs: raise FileNotFoundError(f"{src}: no images found (no file with an image extension)")
-            return ImageList(imgs, tfms, skip_bad, max_size)
+            return ImageList(imgs, tfms, skip_bad, max_size, prep)
     if not src.exists(): raise FileNotFoundError(f"{src} not found: give a split folder, a manifest, a labels CSV, a folder of images or a .txt list")
-    return DocDataset(src, tfms=tfms, classes=classes, skip_bad=skip_bad, max_size=max_size)
+    return DocDataset(src, tfms=tfms, classes=classes, skip_bad=skip_bad, max_size=max_size, prep=prep)
 
 # %% ../nbs/03_features.ipynb #331a0351
 def list_images(source)->list: # image paths, in the source's order
@@ -85,13 +90,14 @@ class Embeddings:
     fingerprint:str='' # fingerprint of the model that made `features` ('' if unknown)
     extra:dict=field(default_factory=dict) # more str `[N]` columns, e.g. `doc_id`
     probs:np.ndarray|None=None # float32 `[N, C]` class probabilities (`None` if not saved)
+    rectify:str='off' # how the images were prepared: 'auto' (documents found and warped upright) or 'off' (as they were)
 
     def __len__(self): return len(self.features)
     @property
     def dim(self)->int: return self.features.shape[1]
     def __repr__(self):
         return (f"Embeddings({len(self)} x {self.dim}, {len(self.classes)} classes, "
-                f"extra={list(self.extra)}, fingerprint={self.fingerprint!r})")
+                f"extra={list(self.extra)}, fingerprint={self.fingerprint!r}, rectify={self.rectify!r})")
 
 # %% ../nbs/03_features.ipynb #df179844
 def _str_col(a, n, name, src):
@@ -111,7 +117,7 @@ def _check_features(X, src):
         if len(bad): raise ValueError(f"{src}: `features` rows {(bad[:5]+s).tolist()} contain NaN/inf; re-extract those images")
     return X
 
-def _check_embeddings(features, labels, paths, classes=None, fingerprint='', extra=None, probs=None, src='embeddings')->Embeddings:
+def _check_embeddings(features, labels, paths, classes=None, fingerprint='', extra=None, probs=None, src='embeddings', rectify='off')->Embeddings:
     "Validate and normalise embedding arrays into an `Embeddings`"
     X = _check_features(features, src)
     n,lab = len(X), np.asarray(labels)
@@ -129,7 +135,8 @@ def _check_embeddings(features, labels, paths, classes=None, fingerprint='', ext
         probs = np.asarray(probs, dtype=np.float32)
         if probs.shape!=(n, len(classes)): raise ValueError(f"{src}: `probs` must have shape [{n}, {len(classes)}], got {list(probs.shape)}")
     extra = {k:_str_col(v, n, k, src) for k,v in (extra or {}).items()}
-    return Embeddings(X, lab, _str_col(paths, n, 'paths', src), classes, str(fingerprint or ''), extra, probs)
+    if rectify not in RECTIFY_MODES: raise ValueError(f"{src}: rectify={rectify!r} is unknown; use one of {', '.join(RECTIFY_MODES)}")
+    return Embeddings(X, lab, _str_col(paths, n, 'paths', src), classes, str(fingerprint or ''), extra, probs, rectify)
 
 # %% ../nbs/03_features.ipynb #228c948d
 def save_embeddings(path, # `.npz` file to write (atomically)
@@ -139,12 +146,13 @@ def save_embeddings(path, # `.npz` file to write (atomically)
                     classes=None, # every `doc_type` the model knows (default: the sorted labels)
                     fingerprint:str='', # model fingerprint
                     probs=None, # float32 `[N, C]` class probabilities, optional
+                    rectify:str='off', # how the images were prepared ('auto' or 'off')
                     **extra)->Path: # extra per-row columns, e.g. `doc_id=...`
     "Write embeddings to an `.npz` file that `load_embeddings` reads back"
     path = Path(path)
-    e = _check_embeddings(features, labels, paths, classes, fingerprint, extra, probs, src=str(path))
+    e = _check_embeddings(features, labels, paths, classes, fingerprint, extra, probs, src=str(path), rectify=rectify)
     arrs = dict(features=e.features, labels=e.labels, paths=e.paths, classes=np.asarray(e.classes, dtype=str),
-                fingerprint=np.asarray(e.fingerprint, dtype=str), **e.extra)
+                fingerprint=np.asarray(e.fingerprint, dtype=str), rectify=np.asarray(e.rectify, dtype=str), **e.extra)
     if e.probs is not None: arrs['probs'] = e.probs
     with atomic_write(path, 'wb') as f: np.savez(f, **arrs)
     return path
@@ -166,8 +174,9 @@ def load_embeddings(path)->Embeddings: # validated embeddings
                 raise ValueError(f"{path}: array `{k}` cannot be loaded without pickle ({e}); "
                                  "save strings as unicode arrays (np.asarray(x, dtype=str))") from None
     fp,cls,probs = d.pop('fingerprint', np.asarray('')),d.pop('classes', None),d.pop('probs', None)
+    rect = d.pop('rectify', np.asarray('off')) # files from before rectification existed: images as they were
     return _check_embeddings(d.pop('features'), d.pop('labels'), d.pop('paths'), None if cls is None else cls.tolist(),
-                             str(fp.item() if fp.ndim==0 else ''), d, probs, src=str(path))
+                             str(fp.item() if fp.ndim==0 else ''), d, probs, src=str(path), rectify=str(rect.item() if rect.ndim==0 else 'off'))
 
 # %% ../nbs/03_features.ipynb #03bf7c9c
 def _autocast(dtype:str):
@@ -238,18 +247,19 @@ def _rows_meta(ds, index:np.ndarray, probs:np.ndarray, classes:list)->tuple:
     paths = [os.path.abspath(allp[i]) for i in index]
     return pred, paths, dict(label_source=np.full(len(index), 'predicted'))
 
-def _embed_source(source, checkpoint, batch_size, workers, dtype, image_size, work_dir)->tuple:
+def _embed_source(source, checkpoint, batch_size, workers, dtype, image_size, work_dir, rectify=None)->tuple:
     "(Embeddings backed by memory maps in `work_dir`, embed's result)"
     check_opts(ge=1, batch_size=batch_size, image_size=image_size); check_opts(ge=0, workers=workers)
     model,meta = load_checkpoint(checkpoint) if isinstance(checkpoint, (str, Path)) else checkpoint
-    size = image_size or meta.get('image_size') or 224
-    ds = open_images(source, tfms=eval_tfms(size), classes=None if isinstance(source, (list,tuple)) else model.classes, max_size=size)
+    size,rectify = image_size or meta.get('image_size') or 224, rectify or trained_rectify(meta)
+    ds = open_images(source, tfms=eval_tfms(size), classes=None if isinstance(source, (list,tuple)) else model.classes, max_size=size,
+                     prep=Rectifier(rectify) if rectify!='off' else None)
     if len(ds)==0: raise ValueError(f"{source}: no images to embed")
     r = embed(model, ds, bs=batch_size, workers=workers, dtype=dtype, work_dir=work_dir)
     labels,paths,extra = _rows_meta(ds, r['index'], r['probs'], model.classes)
     fp = meta.get('fingerprint') or model_fingerprint(model)
     if r['bad']: logger.warning(f"{len(r['bad'])} unloadable image(s) skipped: {', '.join(r['bad'][:5])}{' ...' if len(r['bad'])>5 else ''}")
-    return _check_embeddings(r['features'], labels, paths, model.classes, fp, extra, r['probs'], src=str(source)), r
+    return _check_embeddings(r['features'], labels, paths, model.classes, fp, extra, r['probs'], src=str(source), rectify=rectify), r
 
 # %% ../nbs/03_features.ipynb #c288ecc7
 def embed_images(source, # split folder, manifest, labels CSV, folder of images, .txt list or list of paths
@@ -258,10 +268,11 @@ def embed_images(source, # split folder, manifest, labels CSV, folder of images,
                  workers:int=0, # DataLoader worker processes
                  dtype:str='fp32', # 'fp32' or 'bf16'
                  image_size:int|None=None, # default: the checkpoint's
+                 rectify:str|None=None, # 'auto' or 'off'; default: as the checkpoint was trained
                 )->Embeddings:
     "Embed the images of `source` with the model in `checkpoint`, in memory"
     with tempfile.TemporaryDirectory(prefix='docsearch-embed-') as wd:
-        e,r = _embed_source(source, checkpoint, batch_size, workers, dtype, image_size, wd)
+        e,r = _embed_source(source, checkpoint, batch_size, workers, dtype, image_size, wd, rectify)
         e.features,e.probs = np.array(e.features),np.array(e.probs)
     e.skipped = r['bad']
     return e
@@ -270,7 +281,7 @@ def embed_images(source, # split folder, manifest, labels CSV, folder of images,
 @dataclass
 class ExtractReport:
     "What `extract_features` wrote"
-    output:str; n_images:int; dim:int; n_classes:int; skipped:list; dtype:str; seconds:float; images_per_s:float; fingerprint:str
+    output:str; n_images:int; dim:int; n_classes:int; skipped:list; dtype:str; seconds:float; images_per_s:float; fingerprint:str; rectify:str='off'
     def to_dict(self)->dict: return dict(self.__dict__)
 
 def extract_features(source, # split folder, manifest, labels CSV, folder of images, .txt list or list of paths
@@ -280,6 +291,7 @@ def extract_features(source, # split folder, manifest, labels CSV, folder of ima
                      workers:int=2, # DataLoader worker processes
                      dtype:str='fp32', # 'fp32' or 'bf16'
                      image_size:int|None=None, # default: the checkpoint's
+                     rectify:str|None=None, # 'auto' or 'off'; default: as the checkpoint was trained
                     )->ExtractReport:
     "Embed the images of `source` into the embeddings file `output`, in bounded memory"
     output = Path(output)
@@ -287,10 +299,10 @@ def extract_features(source, # split folder, manifest, labels CSV, folder of ima
     output.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f'.{output.name}.', dir=output.parent) as wd:
-        e,r = _embed_source(source, checkpoint, batch_size, workers, dtype, image_size, wd)
-        save_embeddings(output, e.features, e.labels, e.paths, e.classes, e.fingerprint, e.probs, **e.extra)
+        e,r = _embed_source(source, checkpoint, batch_size, workers, dtype, image_size, wd, rectify)
+        save_embeddings(output, e.features, e.labels, e.paths, e.classes, e.fingerprint, e.probs, e.rectify, **e.extra)
     secs = time.perf_counter()-t0
-    rep = ExtractReport(str(output), len(e), e.dim, len(e.classes), r['bad'], r['dtype'], round(secs, 2), round(len(e)/secs, 2), e.fingerprint)
+    rep = ExtractReport(str(output), len(e), e.dim, len(e.classes), r['bad'], r['dtype'], round(secs, 2), round(len(e)/secs, 2), e.fingerprint, e.rectify)
     logger.info(f"embedded {rep.n_images} images in {secs:.1f} s ({rep.images_per_s} img/s, {rep.dtype}); {len(rep.skipped)} skipped")
     return rep
 
@@ -331,10 +343,11 @@ def docsearch_extract(
     workers:Param("DataLoader worker processes", int)=2,
     dtype:Param("forward precision", str, choices=['fp32','bf16'])='fp32',
     image_size:Param("override the checkpoint's image size", int)=None,
+    rectify:Param("find and straighten the document in each image first (default: as the checkpoint was trained)", str, choices=['auto','off'])=None,
     quiet:Param("only warnings and errors", bool)=False,
     verbose:Param("debug messages", bool)=False):
     "Embed images with a docsearch checkpoint into an embeddings .npz; prints a JSON report"
     import json
     setup_logging(quiet, verbose)
-    rep = extract_features(data_dir, checkpoint, output, batch_size=batch_size, workers=workers, dtype=dtype, image_size=image_size)
+    rep = extract_features(data_dir, checkpoint, output, batch_size=batch_size, workers=workers, dtype=dtype, image_size=image_size, rectify=rectify)
     print(json.dumps(rep.to_dict()))

@@ -17,6 +17,7 @@ from .core import *
 from .features import Embeddings, save_embeddings, load_embeddings, _str_col
 from .verify import LocalFeatureStore, LocalFeatureError, compute_features, METHODS
 from .words import Vocabulary, WordIndex, WordsError, default_vocabulary, DEFAULT_VOCAB
+from .rectify import RECTIFY_MODES
 
 # %% auto #0
 __all__ = ['logger', 'FORMAT_VERSION', 'APPROX_THRESHOLD', 'VOCAB_PER_WORD', 'IndexFormatError', 'faiss_threads',
@@ -63,7 +64,8 @@ class ClassIndexStore:
                  graduating_threshold:int=IndexConfig.graduating_threshold, # vectors a class needs for its own index
                  approx_threshold:int=APPROX_THRESHOLD, # class size from which its index is approximate (IVF)
                  nprobe:int=32, # IVF cells visited per query (more: slower, better recall)
-                 threads:int|None=1): # FAISS threads while searching (`None`: FAISS default)
+                 threads:int|None=1, # FAISS threads while searching (`None`: FAISS default)
+                 rectify:str='off'): # how the gallery images were prepared ('auto': rectified); queries are treated the same
         store_attr()
         self.classes = list(classes or [])
         self.indexes = {} # doc_type -> its own FAISS index
@@ -302,6 +304,11 @@ def add_embeddings(self:ClassIndexStore, emb:Embeddings, # from `load_embeddings
             raise ValueError(f"embeddings come from model {emb.fingerprint!r} but the index holds model {self.fingerprint!r}; "
                              "re-extract them with that model, or rebuild the index from scratch")
     else: self.fingerprint = emb.fingerprint
+    if emb.rectify!=self.rectify:
+        if len(self) or self.local is not None:
+            raise ValueError(f"embeddings were extracted with rectify={emb.rectify!r} but the index holds images prepared with rectify={self.rectify!r}; "
+                             f"re-extract them with `docsearch_extract --rectify {self.rectify}`")
+        self.rectify = emb.rectify
     for c in emb.classes:
         if c not in self.classes: self.classes.append(c)
     h = _content_hashes(emb.paths, emb.features)
@@ -316,7 +323,7 @@ def add_embeddings(self:ClassIndexStore, emb:Embeddings, # from `load_embeddings
 def from_embeddings(cls:ClassIndexStore, emb:Embeddings, # from `load_embeddings`
                     **kwargs): # passed to `ClassIndexStore`
     "A new store holding `emb`"
-    store = cls(emb.dim, classes=emb.classes, fingerprint=emb.fingerprint, **kwargs)
+    store = cls(emb.dim, classes=emb.classes, fingerprint=emb.fingerprint, **{'rectify': emb.rectify, **kwargs})
     store.add_embeddings(emb)
     return store
 
@@ -335,7 +342,7 @@ def info(self:ClassIndexStore)->dict:
                 leftovers=sorted(self._left), leftovers_n=int(self.leftovers.ntotal),
                 local=None if self.local is None else dict(method=self.local.method, n=len(self.local)),
                 words=None if self.words is None else dict(n_words=self.words.vocab.n_words, n=len(self.words), vocab=self.words.vocab.source),
-                graduating_threshold=self.graduating_threshold, next_id=self.next_id)
+                graduating_threshold=self.graduating_threshold, next_id=self.next_id, rectify=self.rectify)
 
 @patch
 def __repr__(self:ClassIndexStore):
@@ -398,7 +405,7 @@ def save(self:ClassIndexStore, path, # folder to write
         files = {p.name:dict(size=p.stat().st_size, sha256=_sha256(p)) for p in sorted(tmp.iterdir())}
         for p in tmp.iterdir(): _fsync(p)
         man = dict(format_version=FORMAT_VERSION, dim=self.dim, metric='l2', classes=self.classes,
-                   fingerprint=self.fingerprint, graduating_threshold=self.graduating_threshold,
+                   fingerprint=self.fingerprint, rectify=self.rectify, graduating_threshold=self.graduating_threshold,
                    approx_threshold=self.approx_threshold, nprobe=self.nprobe, next_id=self.next_id,
                    n_vectors=len(self), indexes=indexes, calibration=self.calibration,
                    local=None if self.local is None else dict(file='local.npz', n=len(self.local), **self.local.params),
@@ -484,7 +491,7 @@ def load(cls:ClassIndexStore, path, # index folder written by `ClassIndexStore.s
     store = cls(man['dim'], classes=man['classes'], fingerprint=man['fingerprint'],
                 graduating_threshold=man.get('graduating_threshold', IndexConfig.graduating_threshold),
                 approx_threshold=man.get('approx_threshold', APPROX_THRESHOLD),
-                nprobe=nprobe or man.get('nprobe', 32), threads=threads)
+                nprobe=nprobe or man.get('nprobe', 32), threads=threads, rectify=man.get('rectify', 'off')) # indexes from before rectification: 'off'
     store.next_id = man['next_id']
     store.calibration = man.get('calibration') or {}
     store.indexes = {c:_read_index(path/e['file'], man['dim'], e['n']) for c,e in man['indexes'].items()}
@@ -525,6 +532,8 @@ def _load_local(self:ClassIndexStore, path, man:dict):
     if entry.get('file') not in man['files']: raise IndexFormatError(f"{path}/manifest.json lists local features {entry.get('file')!r} without a checksum; {fix}")
     try: self.local = LocalFeatureStore.load(path/entry['file'], expect_method=entry.get('method'), mmap=True)
     except LocalFeatureError as e: raise IndexFormatError(f"{e.args[0]}; {fix}") from None
+    if self.local.rectify!=self.rectify:
+        raise IndexFormatError(f"{path}/{entry['file']}: local features made with rectify={self.local.rectify!r} in an index of rectify={self.rectify!r} images; {fix}")
     live = self._live_ids()
     if len(self.local)!=len(live) or (self.local.ids!=live).any():
         raise IndexFormatError(f"{path}/{entry['file']}: local features of {len(self.local)} images do not match the {len(live)} ids of the index; {fix}")
@@ -570,7 +579,7 @@ def set_local(self:ClassIndexStore, method:str|None='orb', # 'orb', 'sift', or '
               **params)->ClassIndexStore: # more `LocalFeatureStore` arguments (`max_side`, `n_features`, `clahe`)
     "Compute the local features of every image in the store with `method` (replacing any it had)"
     if method in (None, 'none'): self.local = self.words = None; return self
-    local,live = LocalFeatureStore(method, **params), self._live_ids()
+    local,live = LocalFeatureStore(method, **{'rectify': self.rectify, **params}), self._live_ids()
     local.add(live, compute_features([self.meta['path'][i] for i in live], workers, **local.params))
     self.local,self.local_workers = local,workers
     if self.words is not None: self.set_words(self.words.vocab.n_words)
@@ -610,7 +619,8 @@ def index_embeddings(out, # index folder to create or update
                      workers:int=2, # processes computing local features
                      words:int|None=None, # visual-word vocabulary size (0: none); `None`: 65536 for a new ORB index, else as it is
                      wait:float=0., # seconds to wait for another writer of `out` (0: refuse at once)
-                     allow_duplicates:bool=False)->dict: # add images already in the index again? Returns a summary
+                     allow_duplicates:bool=False, # add images already in the index again?
+                     rectify:str|None=None)->dict: # 'auto' or 'off': must be how the embeddings were extracted (`None`: as they were). Returns a summary
     "Build, extend or prune the index folder `out` under its writer's lock; returns a summary"
     with index_lock(out, wait):
         out = Path(out)
@@ -618,13 +628,20 @@ def index_embeddings(out, # index folder to create or update
             try: remove = [int(x) for x in remove.replace(' ','').split(',') if x]
             except ValueError: raise ValueError(f"--remove takes comma-separated integer ids like 3,7,9, got {remove!r}") from None
         kw = {k:v for k,v in dict(graduating_threshold=graduating_threshold, approx_threshold=approx_threshold).items() if v is not None}
+        if rectify not in (None, *RECTIFY_MODES): raise ValueError(f"--rectify takes one of {', '.join(RECTIFY_MODES)}, got {rectify!r}")
         if embeddings is not None:
             if out.exists() and not overwrite: raise FileExistsError(f"{out} already exists; pass --overwrite to rebuild it, or --add to extend it")
-            store = ClassIndexStore.from_embeddings(load_embeddings(embeddings), threads=None, **kw).set_local(local or 'orb', workers)
+            emb = load_embeddings(embeddings)
+            if rectify is not None and emb.rectify!=rectify:
+                raise ValueError(f"{embeddings}: extracted with rectify={emb.rectify!r}, not {rectify!r}; re-extract with `docsearch_extract --rectify {rectify}` "
+                                 f"or pass --rectify {emb.rectify}")
+            store = ClassIndexStore.from_embeddings(emb, threads=None, **kw).set_local(local or 'orb', workers)
             if words is None and store.local is not None and store.local.method=='orb': words = 65536
         else:
             store = ClassIndexStore.load(out, threads=None)
             for k,v in kw.items(): setattr(store, k, v)
+            if rectify is not None and rectify!=store.rectify:
+                raise ValueError(f"{out} holds images prepared with rectify={store.rectify!r}; rebuild it from embeddings extracted with --rectify {rectify}, or pass --rectify {store.rectify}")
         if local not in (None, *METHODS, 'none'): raise ValueError(f"--local takes one of {(*METHODS, 'none')}, got {local!r}")
         store.local_workers = workers
         added = len(store.add_embeddings(load_embeddings(add), allow_duplicates)) if add is not None else 0
@@ -652,12 +669,14 @@ def docsearch_index(embeddings:str=None, # embeddings .npz to build a new index 
                     words:int=None, # visual-word vocabulary size for the instance shortlist, e.g. 65536; 0: none (default: 65536 for a new index, else unchanged)
                     wait:float=0., # seconds to wait for another writer of --out (default: refuse at once)
                     allow_duplicates:bool=False, # add images already in the index again
+                    rectify:str=None, # auto or off: how the images were prepared; must match the embeddings (default: as they were extracted)
                     quiet:bool=False, # only warnings and errors
                     verbose:bool=False): # debug messages too
     "Build a per-class FAISS index folder from embeddings, or add to / remove from one; prints a JSON summary"
     setup_logging(quiet, verbose)
     if out is None: raise ValueError("--out is required: the index folder to build or update; pass --out INDEX")
-    summary = index_embeddings(out, embeddings, add, remove, graduating_threshold, approx_threshold, overwrite, local, workers, words, wait=wait, allow_duplicates=allow_duplicates)
+    summary = index_embeddings(out, embeddings, add, remove, graduating_threshold, approx_threshold, overwrite, local, workers, words, wait=wait,
+                               allow_duplicates=allow_duplicates, rectify=rectify)
     print(json.dumps(summary, indent=1))
 
 # %% ../nbs/04_indexing.ipynb #9700b2fd

@@ -17,6 +17,7 @@ from .data import load_image, ImageLoadError, eval_tfms, _to_rgb, MIN_SIDE
 from .model import load_checkpoint
 from .features import Embeddings, embed_images, list_images
 from .index import ClassIndexStore, IndexFormatError, index_lock
+from .rectify import Rectifier, RECTIFY_MODES
 from .verify import (verify_pair, distinct_inliers, compute_features, plot_matches, METHODS, agreement,
                               shortlist_region, DENSE_MIN_INLIERS, Verification, _full_grey)
 
@@ -135,7 +136,8 @@ class Searcher:
                  min_agreement:float|None=None, # dense `agreement` for `verified` (default: calibrated with the index, else 0.6)
                  dense_k:int=8, # best candidates (by distinct inliers) whose dense agreement is measured
                  shortlist:str='both', # candidates to verify: 'both' (visual words over every class, and the embedding in the routed classes), 'words' or 'embedding'
-                 shortlist_k:int=SHORTLIST_K): # candidates each source proposes
+                 shortlist_k:int=SHORTLIST_K, # candidates each source proposes
+                 rectify:str|None=None): # 'auto' or 'off': how queries are prepared (default: as the index's gallery images were)
         check_opts(ge=1, top_k=top_k, top_n_classes=top_n_classes, bs=bs, rerank_k=rerank_k, dense_k=dense_k, shortlist_k=shortlist_k)
         self.model,self.meta = load_checkpoint(checkpoint) if isinstance(checkpoint, (str, Path)) else checkpoint
         self.model = self.model.eval().to(memory_format=torch.channels_last)
@@ -156,6 +158,11 @@ class Searcher:
         self.max_distance = cal.get('max_distance') # embedding distance a verified hit must also be under (None: any)
         self.image_size = self.meta.get('image_size', 224)
         self.tfms = eval_tfms(self.image_size)
+        self.rectify = rectify or self.store.rectify
+        if self.rectify not in RECTIFY_MODES: raise ValueError(f"rectify={rectify!r} is unknown; use one of {', '.join(RECTIFY_MODES)}")
+        if self.rectify!=self.store.rectify:
+            logger.warning(f"queries prepared with rectify={self.rectify!r}, the gallery with {self.store.rectify!r}: they are not treated alike")
+        self.prep = Rectifier(self.rectify) if self.rectify!='off' else None
         self.calibrated = match_threshold is not None or cal.get('match_threshold') is not None # may `matched` be claimed without verification?
 
     def __repr__(self):
@@ -188,15 +195,31 @@ def _check_rerank(rerank, store, where)->str|None:
 
 # %% ../nbs/05_retrieval.ipynb #557268e4
 @patch
-@torch.no_grad()
-def embed(self:Searcher, queries:list)->tuple: # (probs [B,C] or None per query, emb, errors, timings ms)
-    "Class probabilities and embeddings of `queries` (one forward pass each), with per-query errors"
-    t0 = time.perf_counter()
-    xs,errors = [],[None]*len(queries)
+def prepare(self:Searcher, q # a path, PIL image or array
+           )->Image.Image:
+    "Query `q` as the gallery's images were prepared: loaded (EXIF applied), checked for size, rectified if they were"
+    im = _big_enough(to_image(q, None if self.prep or self.rerank else self.image_size), q) # full pixels for rectification and local features
+    return self.prep(im) if self.prep is not None else im
+
+@patch
+def prepare_all(self:Searcher, queries:list)->tuple: # (prepared images, None where one failed; error messages, None where it worked)
+    "`prepare` each query, turning failures into per-query messages"
+    ims,errors = [None]*len(queries),[None]*len(queries)
     for i,q in enumerate(queries):
-        try: xs.append((i, self.tfms(image=np.asarray(_big_enough(to_image(q, self.image_size), q)))['image']))
+        try: ims[i] = self.prepare(q)
         except ImageLoadError as e: errors[i] = str(e)
         except Exception as e: errors[i] = f"{_qname(q)}: could not be read ({type(e).__name__}: {e})"
+    return ims, errors
+
+@patch
+@torch.no_grad()
+def embed(self:Searcher, queries:list, # paths, PIL images or arrays
+          images:list|None=None)->tuple: # the queries already `prepare`d (None where they failed); returns (probs [B,C] or None per query, emb, errors, timings ms)
+    "Class probabilities and embeddings of `queries` (one forward pass each), with per-query errors"
+    t0 = time.perf_counter()
+    if images is None: images,errors = self.prepare_all(queries)
+    else: errors = [None if im is not None else f"{_qname(q)}: could not be read" for q,im in zip(queries, images)]
+    xs = [(i, self.tfms(image=np.asarray(im))['image']) for i,im in enumerate(images) if im is not None]
     t1 = time.perf_counter()
     probs,embs = [None]*len(queries),[None]*len(queries)
     for s in range(0, len(xs), self.bs):
@@ -327,7 +350,7 @@ def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to ver
     "Verify `cands` in order, `dense_k` at a time, until one is decisively verified or `rerank_k` are done; re-order them"
     if not cands: return cands, False, route
     loc,dense = self.store.local,q_image is not None and all(h.get('path') for h in cands)
-    qa = _full_grey(q_image) if dense else None
+    qa = _full_grey(q_image, loc.rectify) if dense else None
     vs,agr = [],{}
     for s in range(0, min(len(cands), self.rerank_k), self.dense_k):
         batch = cands[s:min(s+self.dense_k, self.rerank_k)]
@@ -340,7 +363,7 @@ def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to ver
         reg = shortlist_region(q_local, vs)
         for j in sorted(range(len(done)), key=lambda j: (-dist[j], -vs[j].inliers))[:self.dense_k]:
             if j in agr or vs[j].H is None or vs[j].inliers<DENSE_MIN_INLIERS: continue
-            try: agr[j] = round(agreement(qa, done[j]['path'], vs[j].H, reg), 4)
+            try: agr[j] = round(agreement(qa, done[j]['path'], vs[j].H, reg, rectify=loc.rectify), 4)
             except (ImageLoadError, OSError, cv2.error) as e: logger.warning(f"{done[j]['path']}: no agreement ({e})"); agr[j] = -1.
         if agr and max(agr.values()) >= self.min_agreement + DECISIVE_MARGIN: break # decisively verified: stop early
     done = cands[:len(vs)]
@@ -365,14 +388,18 @@ def search(self:Searcher, query, # a path, PIL image or array, or a list of them
     check_opts(ge=1, top_k=top_k, top_n_classes=top_n_classes)
     single = not isinstance(query, (list, tuple))
     qs = [query] if single else list(query)
-    probs,embs,errors,tm = self.embed(qs)
+    t0 = time.perf_counter()
+    ims,errors = self.prepare_all(qs)
+    prep_ms = (time.perf_counter()-t0)*1e3/max(len(qs), 1)
+    probs,embs,_,tm = self.embed(qs, ims)
+    tm = dict(tm, load=prep_ms) # loading (and rectifying) each query once serves the model and the local features
     out = []
-    for q,p,e,err in zip(qs, probs, embs, errors):
+    for q,im,p,e,err in zip(qs, ims, probs, embs, errors):
         if err: out.append(SearchResult(_qname(q), error=err, threshold=self.match_threshold)); continue
         t0 = time.perf_counter()
         ql = qa = None
         if self.rerank is not None:
-            try: qa = np.asarray(to_image(q).convert('L')); ql = self.store.local.compute(qa) # the grey image serves both
+            try: qa = np.asarray(im.convert('L')); ql = self.store.local.compute(qa) # the grey image serves both
             except Exception as ex: logger.warning(f"{_qname(q)}: no local features ({ex}); not re-ranked")
         t1 = time.perf_counter()
         r = self.search_embedding(e, p, top_k, top_n_classes, match_threshold, q_local=ql, q_image=qa)
@@ -448,6 +475,7 @@ def _own_embeddings(s:Searcher, e:Embeddings)->Embeddings:
     if e.fingerprint and fp and e.fingerprint!=fp:
         raise ValueError(f"validation embeddings were made by model {e.fingerprint!r}, not by this searcher's {fp!r}; embed them with this checkpoint")
     if e.probs is None: raise ValueError("validation embeddings carry no class probabilities; make them with `embed_images`")
+    if e.rectify!=s.rectify: raise ValueError(f"validation embeddings were made with rectify={e.rectify!r}, queries with {s.rectify!r}; embed them with rectify={s.rectify!r}")
     return e
 
 @patch
@@ -460,7 +488,7 @@ def calibrate(self:Searcher, source, # validation images: split folder, manifest
              )->Calibration:
     "Choose `match_threshold` on `source` for `target_fmr`; use it from now on, and save it with the index"
     if not 0 <= target_fmr < 1: raise ValueError(f"target_fmr={target_fmr}: give a rate in [0, 1), e.g. 0.01")
-    e = _own_embeddings(self, source) if isinstance(source, Embeddings) else embed_images(source, (self.model, self.meta), workers=workers, dtype=self.dtype)
+    e = _own_embeddings(self, source) if isinstance(source, Embeddings) else embed_images(source, (self.model, self.meta), workers=workers, dtype=self.dtype, rectify=self.rectify)
     if isinstance(source, Embeddings): source = f'{len(e)} embedded validation images'
     if len(e)<2: raise ValueError(f"{source}: calibration needs validation images; found {len(e)}")
     ids = e.extra.get(group_col)
@@ -515,7 +543,7 @@ def _calibrate_verify(self:Searcher, e, ids, target_fmr:float, workers:int)->dic
             vg = verify_pair(F[i], F[j], loc.method)
             d = distinct_inliers([vg]+vs, len(F[i]), ['__query__']+groups)
             dense = vg.H is not None and vg.inliers>=DENSE_MIN_INLIERS
-            a = agreement(e.paths[i], e.paths[j], vg.H, shortlist_region(F[i], [vg]+vs)) if dense else -1.
+            a = agreement(e.paths[i], e.paths[j], vg.H, shortlist_region(F[i], [vg]+vs), rectify=loc.rectify) if dense else -1.
             dist = float(np.linalg.norm(e.features[i]-e.features[j]))
             gen.append((int(d[0]), dist, a, dist))
     imp,gen = np.array(imp, float).reshape(-1,4),np.array(gen, float).reshape(-1,4)
@@ -576,6 +604,7 @@ def docsearch_search(
     rerank_k:Param("candidates verified per query at most (fewer when one is decisively verified)", int)=RERANK_K,
     shortlist:Param("candidates to verify: both (visual words over every class + embedding in the routed classes), words or embedding", str)='both',
     shortlist_k:Param("candidates each shortlist source proposes", int)=SHORTLIST_K,
+    rectify:Param("find and straighten the document in each query first: auto or off (default: as the index's images were)", str, choices=['auto','off'])=None,
     calibrate:Param("validation split (folder, manifest or labels CSV with doc_id): choose the decision rule for --target_fmr on it and save it with the index", str)=None,
     target_fmr:Param("false-match rate to calibrate for (with --calibrate)", float)=0.01,
     wait:Param("seconds to wait for another writer of the index (with --calibrate)", float)=0.,
@@ -586,7 +615,7 @@ def docsearch_search(
     setup_logging(quiet or json, verbose)
     if not (query or calibrate): raise ValueError("nothing to do: give --query IMAGE (or --calibrate VAL_SPLIT to calibrate the index)")
     s = Searcher(checkpoint, index, match_threshold=match_threshold, top_k=top_k, top_n_classes=top_n_classes, bs=bs, rerank=rerank, rerank_k=rerank_k,
-                 shortlist=shortlist, shortlist_k=shortlist_k)
+                 shortlist=shortlist, shortlist_k=shortlist_k, rectify=rectify)
     if calibrate:
         print(_json.dumps(s.calibrate(calibrate, target_fmr, save=index, wait=wait).to_dict()), flush=True)
         if not query: return

@@ -16,7 +16,8 @@ from .core import *
 # %% auto #0
 __all__ = ['logger', 'ISSUERS', 'SYNTH_CLASSES', 'CLOSE_PAIRS', 'CONDITIONS', 'mrz_check_digit', 'mrz_text', 'mrz_name',
            'make_td3', 'make_td1', 'make_mrva', 'parse_mrz', 'make_holder', 'render_document', 'contact_sheet',
-           'class_gallery', 'capture', 'jpeg_bytes', 'generate', 'parse_conditions', 'docsearch_synth']
+           'class_gallery', 'capture', 'jpeg_bytes', 'quad_str', 'parse_quad', 'generate', 'parse_conditions',
+           'docsearch_synth']
 
 # %% ../nbs/00_synth.ipynb #e826f0fa
 logger = logging.getLogger(__name__)
@@ -767,7 +768,7 @@ def capture(doc:Image.Image, # a clean render (RGBA) from `render_document`
             rng:np.random.Generator|int, # the capture's random generator, or a seed
             kind:str|None=None, # 'scan', 'photo', or `None`: photo with probability 0.65
             size:int=800 # long side of the output image, in pixels
-           )->tuple[Image.Image, dict]: # image as displayed, and `info`: capture, conditions, quality, exif
+           )->tuple[Image.Image, dict]: # image as displayed, and `info`: capture, conditions, quality, exif, quad
     "Simulate scanning or photographing `doc`"
     rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
     photo = (rng.random()<.65) if kind is None else kind=='photo'
@@ -805,7 +806,7 @@ def capture(doc:Image.Image, # a clean render (RGBA) from `render_document`
     if q<70: conds.append('lowq')
     ex = int(rng.choice([3,6,8])) if photo and rng.random()<.08 else 1
     if ex!=1: conds.append(f'exif={ex}')
-    return img, dict(capture='photo' if photo else 'scan', conditions=conds, quality=q, exif=ex)
+    return img, dict(capture='photo' if photo else 'scan', conditions=conds, quality=q, exif=ex, quad=pts)
 
 # %% ../nbs/00_synth.ipynb #efda46df
 _EXIF_STORE = {3:Image.Transpose.ROTATE_180, 6:Image.Transpose.ROTATE_90, 8:Image.Transpose.ROTATE_270}
@@ -821,7 +822,21 @@ def jpeg_bytes(img:Image.Image, # image as it should be displayed
     return buf.getvalue()
 
 # %% ../nbs/00_synth.ipynb #752421f4
-_COLUMNS = ['filename','doc_type','doc_id','issuer','capture','conditions','source']
+_COLUMNS = ['filename','doc_type','doc_id','issuer','capture','conditions','source','quad']
+
+def quad_str(quad, # 4 x 2 corners (top-left, top-right, bottom-right, bottom-left of the document), pixels
+             sx:float=1., sy:float=1. # scale of the written file relative to the corners' frame
+            )->str: # 'x1,y1,x2,y2,x3,y3,x4,y4', one decimal
+    "A document's corners as labels.csv's `quad` value"
+    return ','.join(f'{v:.1f}' for v in (np.asarray(quad, np.float64)*[sx, sy]).ravel())
+
+def parse_quad(s:str # a `quad` value of labels.csv ('' or NaN: none)
+              )->np.ndarray|None: # float32 [4, 2], or None when the row has no quad
+    "Read labels.csv's `quad` value back as 4 x 2 corners"
+    if s is None or (isinstance(s, float) and math.isnan(s)) or not str(s).strip(): return None
+    v = [float(t) for t in str(s).split(',')]
+    if len(v)!=8: raise ValueError(f"quad {s!r}: expected 8 numbers x1,y1,...,x4,y4")
+    return np.float32(v).reshape(4, 2)
 
 def _make_doc(task)->list[dict]:
     "Render document `task` = (out_dir, doc_type, index, seed, captures, size), write its captures, return label rows"
@@ -835,7 +850,7 @@ def _make_doc(task)->list[dict]:
         img,info = capture(doc, rng, size=size)
         fn = f'{doc_type}_{i:04d}_{c}.jpg'; data = jpeg_bytes(img, info['quality'], info['exif'])
         (Path(out_dir)/fn).write_bytes(data)
-        row = dict(filename=fn, **base, capture=info['capture'], conditions=';'.join(info['conditions']), source='')
+        row = dict(filename=fn, **base, capture=info['capture'], conditions=';'.join(info['conditions']), source='', quad=quad_str(info['quad']))
         rows.append(row)
         u = rng.random()
         if u<.03:
@@ -844,7 +859,8 @@ def _make_doc(task)->list[dict]:
         elif u<.06:
             f = rng.uniform(.45,.75); small = img.resize((int(img.width*f), int(img.height*f)), Image.BILINEAR)
             (Path(out_dir)/fn.replace('.jpg','_small.jpg')).write_bytes(jpeg_bytes(small, 85, info['exif']))
-            rows.append(dict(row, filename=fn.replace('.jpg','_small.jpg'), conditions=row['conditions']+';resized', source=fn))
+            rows.append(dict(row, filename=fn.replace('.jpg','_small.jpg'), conditions=row['conditions']+';resized', source=fn,
+                             quad=quad_str(info['quad'], small.width/img.width, small.height/img.height)))
     return rows
 
 # %% ../nbs/00_synth.ipynb #68413679

@@ -17,6 +17,7 @@ from .core import *
 from .core import _field_index
 from .model import *
 from .data import DocDataset, train_tfms, eval_tfms, collate_items
+from .rectify import Rectifier
 
 # %% auto #0
 __all__ = ['logger', 'supcon_loss', 'pk_batches', 'same_doc_recall', 'lr_at', 'train_epoch', 'evaluate', 'FitResult', 'fit',
@@ -89,16 +90,16 @@ def same_doc_recall(emb:Tensor, # [n, d] embeddings
     return (codes[d.argmin(1)]==codes)[q].float().mean().item()
 
 # %% ../nbs/02_train.ipynb #62fc8f9d
-def _load_splits(data_root, image_size:int)->tuple[DocDataset,DocDataset]:
-    "Train and val `DocDataset`s of the split folder `data_root`, checked"
+def _load_splits(data_root, image_size:int, rectify:str='off')->tuple[DocDataset,DocDataset]:
+    "Train and val `DocDataset`s of the split folder `data_root`, checked; images rectified first when `rectify` is 'auto'"
     root = Path(data_root)
     if not root.is_dir(): raise FileNotFoundError(f"data_root {root} does not exist; make one with `docsearch_build_data --out_dir {root} ...`")
     miss = [s for s in ('train','val') if not (root/s).is_dir()]
     if miss: raise ValueError(f"data_root {root} is not a split folder: {', '.join(s+'/' for s in miss)} missing; "
                               f"pass the folder made by `docsearch_build_data` (it holds train/, val/, test/)")
-    ds = {}
+    ds,prep = {},(Rectifier(rectify) if rectify!='off' else None) # rectified once per load, then augmented
     for s in ('train','val'):
-        try: d = DocDataset(root/s, tfms=(train_tfms if s=='train' else eval_tfms)(image_size), skip_bad=True, max_size=image_size) # JPEG draft decoding: no larger than needed
+        try: d = DocDataset(root/s, tfms=(train_tfms if s=='train' else eval_tfms)(image_size), skip_bad=True, max_size=image_size, prep=prep) # JPEG draft decoding: no larger than needed
         except ValueError as e:
             if 'no images found' not in str(e): raise
             d = None
@@ -108,7 +109,7 @@ def _load_splits(data_root, image_size:int)->tuple[DocDataset,DocDataset]:
     unseen = sorted(set(va.items['doc_type']) - set(tr.items['doc_type']))
     if unseen: raise ValueError(f"{root}: doc_type(s) {unseen} are in val but not in train; the model cannot learn them. "
                                 f"Add training images of them, or rebuild the splits (docsearch_build_data) so every class has training images")
-    if tr.classes!=va.classes: va = DocDataset(root/'val', tfms=eval_tfms(image_size), classes=tr.classes, skip_bad=True)
+    if tr.classes!=va.classes: va = DocDataset(root/'val', tfms=eval_tfms(image_size), classes=tr.classes, skip_bad=True, prep=prep)
     return tr,va
 
 # %% ../nbs/02_train.ipynb #3d9ea392
@@ -305,7 +306,7 @@ def fit(data_root, # split folder with train/ and val/ (made by `docsearch_build
     tb = _tb_writer(tensorboard)
     ex = cfg.training
     tc,size = cfg.training,cfg.data.image_size
-    tr,va = _load_splits(data_root, size)
+    tr,va = _load_splits(data_root, size, cfg.data.rectify)
     best_p,last_p,csv_p = _paths(out)
     model,opt_state,st = _start(data_root, out, cfg, ex, resume, tr.classes)
     mf = torch.channels_last if ex.channels_last else torch.contiguous_format
@@ -375,6 +376,7 @@ def docsearch_train(
     workers:int=None, # DataLoader workers (default: config, 2)
     instance_weight:float=None, # weight of the instance-level term (0: classification only)
     seed:int=None, # seed (default: config, 0)
+    rectify:Param("'auto': find and straighten the document in each image first; 'off': images as they are (default: config, auto)", str, choices=['auto','off'])=None,
     config:str=None, # JSON/YAML config file
     quiet:store_true=False, # only warnings and errors
     verbose:store_true=False, # debug messages too
@@ -383,5 +385,5 @@ def docsearch_train(
     setup_logging(quiet, verbose) # returns nothing: console scripts exit with the return value
     cfg = load_config(config) if config else Config()
     res = fit(data_root, out, cfg, resume=resume, tensorboard=tensorboard, epochs=epochs, batch_size=batch_size, image_size=image_size, arch=arch,
-              weights=weights, lr=lr, patience=patience, workers=workers, instance_weight=instance_weight, seed=seed)
+              weights=weights, lr=lr, patience=patience, workers=workers, instance_weight=instance_weight, seed=seed, rectify=rectify)
     if not quiet: print(repr(res))

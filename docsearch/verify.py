@@ -12,6 +12,7 @@ from PIL import Image
 from fastcore.basics import patch, store_attr
 from .core import *
 from .data import load_image, ImageLoadError, _to_rgb
+from .rectify import load_prepared, RECTIFY_MODES
 
 # %% auto #0
 __all__ = ['logger', 'METHODS', 'FORMAT_VERSION', 'DESC_BYTES', 'AGREEMENT_Q', 'DENSE_MIN_INLIERS', 'LocalFeatures',
@@ -28,9 +29,10 @@ FORMAT_VERSION = 1 # version of the saved local-feature file; `LocalFeatureStore
 
 def _grey(img, # a path, PIL image or array (HxW grey, HxWx3 RGB)
           max_side:int=800, # long side after resizing (never enlarged)
-          clahe:bool=True)->tuple: # (grey uint8 array, scale from the original to it)
+          clahe:bool=True, # contrast-equalise?
+          rectify:str='off')->tuple: # image files: 'auto' rectifies them on load (images in memory are taken as prepared); returns (grey uint8 array, scale from the original to it)
     "An image as the grey, resized, equalised array that features are computed on"
-    if isinstance(img, (str, Path)): img = load_image(img)
+    if isinstance(img, (str, Path)): img = load_prepared(img, rectify)
     if isinstance(img, Image.Image): a = np.asarray(_to_rgb(img).convert('L'))
     else:
         a = np.asarray(img)
@@ -67,10 +69,11 @@ def local_features(img, # a path, PIL image or array
                    method:str='orb', # 'orb' or 'sift'
                    max_side:int=800, # long side the image is resized to (never enlarged)
                    n_features:int=1000, # keypoints kept at most
-                   clahe:bool=True)->LocalFeatures: # contrast-equalise first?
+                   clahe:bool=True, # contrast-equalise first?
+                   rectify:str='off')->LocalFeatures: # image files: 'auto' rectifies them first (see `load_prepared`)
     "Keypoints and uint8 descriptors of `img`"
     det = _detector(method, n_features)
-    a,s = _grey(img, max_side, clahe)
+    a,s = _grey(img, max_side, clahe, rectify)
     kp,d = det.detectAndCompute(a, None)
     if d is None or not len(kp): e = _empty(method); return LocalFeatures(e.xy, e.desc, (a.shape[1], a.shape[0]), s)
     d = d if method=='orb' else np.clip(np.rint(d), 0, 255)
@@ -149,9 +152,9 @@ def distinct_inliers(vs:list, # `Verification`s of one query against each candid
     return np.array([int((tot[v.query_inliers] - 1 <= tolerance).sum()) for v,g in zip(vs, groups)], np.int64)
 
 # %% ../nbs/03a_verify.ipynb #2bc59de0
-def _full_grey(img)->np.ndarray:
-    "`img` (path, PIL image or array) as a grey uint8 array at its original size"
-    return img if isinstance(img, np.ndarray) and img.ndim==2 and img.dtype==np.uint8 else _grey(img, 1<<30, False)[0]
+def _full_grey(img, rectify:str='off')->np.ndarray:
+    "`img` (path, PIL image or array) as a grey uint8 array at its original size (files rectified on load if `rectify` is 'auto')"
+    return img if isinstance(img, np.ndarray) and img.ndim==2 and img.dtype==np.uint8 else _grey(img, 1<<30, False, rectify)[0]
 
 def _bandpass(a:np.ndarray, sigma:float)->np.ndarray:
     "Difference of Gaussians (`sigma`, 4`sigma`): edges and print, without lighting"
@@ -172,10 +175,11 @@ def patch_ncc(query, # the query: path, PIL image or array (original pixels, as 
               sigma:float=1.5, # band-pass scale, px of the working frame
               shift:int=1, # best of +-`shift` px offsets per patch
               erode:float=0.04, # erode the region's hull by this fraction of `work`
-              min_texture:float=2.)->np.ndarray: # grey-level std a patch needs in one of the images; returns NCC per patch
+              min_texture:float=2., # grey-level std a patch needs in one of the images
+              rectify:str='off')->np.ndarray: # image files: as the features were made ('auto': rectified on load); returns NCC per patch
     "Zero-mean NCC of band-passed patches of `query` warped onto `gallery`, inside the document `region`"
     if H is None or not np.isfinite(H).all(): return np.zeros(0, np.float32)
-    q,g = _full_grey(query).astype(np.float32),_full_grey(gallery).astype(np.float32)
+    q,g = _full_grey(query, rectify).astype(np.float32),_full_grey(gallery, rectify).astype(np.float32)
     pts = np.float64([[0,0],[q.shape[1],0],[q.shape[1],q.shape[0]],[0,q.shape[0]]]) if region is None else np.asarray(region, np.float64).reshape(-1,2)
     if len(pts)<3: return np.zeros(0, np.float32)
     gp = cv2.perspectiveTransform(pts[None], np.asarray(H, np.float64))[0]
@@ -230,13 +234,15 @@ class LocalFeatureStore:
     def __init__(self, method:str='orb', # 'orb' or 'sift'
                  max_side:int=800, # long side images are resized to
                  n_features:int=1000, # keypoints per image at most
-                 clahe:bool=True): # contrast-equalise first?
+                 clahe:bool=True, # contrast-equalise first?
+                 rectify:str='off'): # 'auto': image files are rectified before their features are computed
         if method not in METHODS: raise ValueError(f"local feature method {method!r} is unknown; use one of {METHODS}")
+        if rectify not in RECTIFY_MODES: raise ValueError(f"rectify={rectify!r} is unknown; use one of {', '.join(RECTIFY_MODES)}")
         store_attr()
         self.feats = {} # id -> LocalFeatures
 
     @property
-    def params(self)->dict: return dict(method=self.method, max_side=self.max_side, n_features=self.n_features, clahe=self.clahe)
+    def params(self)->dict: return dict(method=self.method, max_side=self.max_side, n_features=self.n_features, clahe=self.clahe, rectify=self.rectify)
     def compute(self, img)->LocalFeatures: return local_features(img, **self.params)
     def __len__(self): return len(self.feats)
     def __contains__(self, i): return int(i) in self.feats
@@ -329,7 +335,7 @@ def load(cls:LocalFeatureStore, fn, # a file written by `LocalFeatureStore.save`
     ok = (len(off)==len(ids)+1 and off[0]==0 and off[-1]==len(a['xy'])==len(a['desc']) and (np.diff(off)>=0).all()
           and len(a['size'])==len(a['scale'])==len(ids) and a['desc'].shape[1:]==(DESC_BYTES[info['method']],) and len(np.unique(ids))==len(ids))
     if not ok: raise LocalFeatureError(f"{fn}: arrays are inconsistent (ids, offsets, keypoints, descriptors); recompute the local features")
-    s = cls(**{k:info[k] for k in ('method','max_side','n_features','clahe')})
+    s = cls(**{k:info[k] for k in ('method','max_side','n_features','clahe')}, rectify=info.get('rectify', 'off')) # older files: images as they were
     for j,i in enumerate(ids.tolist()):
         s.feats[i] = LocalFeatures(a['xy'][off[j]:off[j+1]], a['desc'][off[j]:off[j+1]], tuple(int(x) for x in a['size'][j]), float(a['scale'][j]))
     return s
@@ -364,13 +370,13 @@ def compute_features(paths:list, # image files
 # %% ../nbs/03a_verify.ipynb #955ad505
 DENSE_MIN_INLIERS = 12 # inliers a candidate needs before its `agreement` is measured
 
-def _agreements(q, vs, dist, query_img, images, dense_k:int=8, min_inliers:int=DENSE_MIN_INLIERS)->list:
+def _agreements(q, vs, dist, query_img, images, dense_k:int=8, min_inliers:int=DENSE_MIN_INLIERS, rectify:str='off')->list:
     "Dense agreement of the best `dense_k` of `vs` (by `dist`, then inliers) on the shortlist's region; -1: not measured"
-    qa,reg = _full_grey(query_img),shortlist_region(q, vs)
+    qa,reg = _full_grey(query_img, rectify),shortlist_region(q, vs)
     agr = [-1.]*len(vs)
     for j in sorted(range(len(vs)), key=lambda j: (-dist[j], -vs[j].inliers))[:dense_k]:
         if vs[j].H is None or vs[j].inliers<min_inliers: continue
-        try: agr[j] = round(agreement(qa, images[j], vs[j].H, reg), 4)
+        try: agr[j] = round(agreement(qa, images[j], vs[j].H, reg, rectify=rectify), 4)
         except (ImageLoadError, OSError, cv2.error) as e: logger.warning(f"{images[j]}: no agreement ({e})")
     return agr
 
@@ -387,7 +393,7 @@ def verify_shortlist(q:LocalFeatures, # the query's features (made with `store.c
     "Verify `q` against each candidate of `ids`; with images, also the dense `agreement` of the best `dense_k`"
     vs = [verify_pair(q, store[i], store.method, ratio) if int(i) in store else Verification(0) for i in ids]
     dist = distinct_inliers(vs, len(q), groups)
-    agr = _agreements(q, vs, dist, query_img, images, dense_k, min_inliers) if query_img is not None and images is not None else [None]*len(vs)
+    agr = _agreements(q, vs, dist, query_img, images, dense_k, min_inliers, store.rectify) if query_img is not None and images is not None else [None]*len(vs)
     return [dict(id=int(i), inliers=v.inliers, distinct=int(d), homography=None if v.H is None else np.round(v.H, 6).tolist(), agreement=a)
             for i,v,d,a in zip(ids, vs, dist, agr)]
 
@@ -408,7 +414,7 @@ def plot_matches(query, # the query: path, PIL image or array
     "Query and `hit` side by side with lines joining their inlier matches"
     import matplotlib.pyplot as plt
     p = dict(params or dict(method=method))
-    (a,_),(b,_) = _grey(query, p.get('max_side', 800), False), _grey(hit, p.get('max_side', 800), False)
+    (a,_),(b,_) = [_grey(x, p.get('max_side', 800), False, p.get('rectify', 'off')) for x in (query, hit)]
     fq,fh = local_features(a, **p), local_features(b, **p)
     v = verify_pair(fq, fh, p['method'])
     h = max(a.shape[0], b.shape[0]); canvas = np.full((h, a.shape[1]+b.shape[1]), 255, np.uint8)
