@@ -14,8 +14,8 @@ from fastcore.basics import patch
 from fastcore.script import Param
 
 # %% auto #0
-__all__ = ['USER_ERRORS', 'DataConfig', 'TrainConfig', 'IndexConfig', 'Config', 'atomic_write', 'atomic_dir', 'load_config',
-           'setup_logging', 'progress', 'cli_errors', 'check_opts']
+__all__ = ['USER_ERRORS', 'DataConfig', 'TrainConfig', 'IndexConfig', 'Config', 'field_index', 'atomic_write', 'atomic_dir',
+           'load_config', 'setup_logging', 'progress', 'cli_errors', 'check_opts']
 
 # %% ../nbs/00_core.ipynb #64285093
 @dataclass
@@ -96,7 +96,7 @@ def _coerce(v, tp, name):
     return v if not isinstance(v, Path) else str(v)
 
 # %% ../nbs/00_core.ipynb #44af4af7
-def _field_index()->dict:
+def field_index()->dict:
     "Map each field name to its section"
     return {f.name:sec for sec,cls in _SECTIONS.items() for f in fields(cls)}
 
@@ -104,7 +104,7 @@ def _field_index()->dict:
 @patch
 def update(self:Config, **kwargs)->Config:
     "A copy of this config with fields from `kwargs` (flat or `section.field` names; `None` ignored)"
-    idx,secs = _field_index(), {k:getattr(self,k) for k in _SECTIONS}
+    idx,secs = field_index(), {k:getattr(self,k) for k in _SECTIONS}
     for k,v in kwargs.items():
         if v is None: continue
         sec,name = k.split('.',1) if '.' in k else (idx.get(k),k)

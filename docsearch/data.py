@@ -22,9 +22,9 @@ from .core import *
 
 # %% auto #0
 __all__ = ['logger', 'MIN_SIDE', 'REQUIRED_COLS', 'IMG_EXTS', 'SIDE_EXTS', 'RESERVED_COLS', 'SPLITS', 'PAD_FILL',
-           'ImageLoadError', 'load_image', 'read_labels', 'LabelProblem', 'LabelsReport', 'check_labels',
-           'split_counts', 'assign_splits', 'Splits', 'build_splits', 'DocDataset', 'eval_tfms', 'train_tfms', 'denorm',
-           'show_augmented', 'collate_items', 'make_dataloader', 'docsearch_build_data']
+           'ImageLoadError', 'to_rgb', 'load_image', 'warn_skipped', 'read_labels', 'LabelProblem', 'LabelsReport',
+           'check_labels', 'split_counts', 'assign_splits', 'Splits', 'build_splits', 'DocDataset', 'eval_tfms',
+           'train_tfms', 'denorm', 'show_augmented', 'collate_items', 'make_dataloader', 'docsearch_build_data']
 
 # %% ../nbs/00_data.ipynb #29922810
 logger = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ class ImageLoadError(ValueError):
     def __init__(self, msg, kind='corrupt'): super().__init__(msg); self.kind = kind
 
 # %% ../nbs/00_data.ipynb #00edf187
-def _to_rgb(im:Image.Image)->Image.Image:
+def to_rgb(im:Image.Image)->Image.Image:
     "Any Pillow mode to 8-bit RGB (alpha composited on white, 16/32-bit scaled)"
     if im.mode == 'RGB': return im
     if im.mode.startswith('I') or im.mode == 'F':
@@ -67,7 +67,7 @@ def load_image(fn, # image file
             im.load()
             try: im = ImageOps.exif_transpose(im)
             except Exception as e: logger.warning(f"{fn}: unreadable EXIF orientation ignored ({e})")
-            im = _to_rgb(im)
+            im = to_rgb(im)
     except Image.DecompressionBombError as e:
         raise ImageLoadError(f"{fn}: refused as a possible decompression bomb ({e}); shrink the image, or raise "
                              "PIL.Image.MAX_IMAGE_PIXELS only if you trust the file", 'too_large') from None
@@ -91,7 +91,7 @@ REQUIRED_COLS = ('filename', 'doc_type')
 IMG_EXTS = {'.jpg', '.jpeg', '.png', '.bmp', '.gif', '.tif', '.tiff', '.webp', '.jfif', '.ppm', '.pgm'}
 SIDE_EXTS = {'.csv', '.json', '.txt', '.lst', '.md', '.yaml', '.yml', '.npz', '.pt'} # files that sit beside images and are not images
 
-def _warn_skipped(files, where)->list: # the skipped files
+def warn_skipped(files, where)->list: # the skipped files
     "Warn, with a count and the extensions, about `files` that are neither readable images nor known side files"
     skip = [f for f in map(Path, files) if not f.name.startswith('.') and f.suffix.lower() not in IMG_EXTS|set(Image.registered_extensions())|SIDE_EXTS]
     if skip:
@@ -561,7 +561,7 @@ def _from_manifest(p:Path):
 def _from_folder(p:Path):
     "(root, items, extras, classes) of `<doc_type>/` subfolders"
     all_ = [f for d in p.iterdir() if d.is_dir() and not d.name.startswith('.') for f in d.iterdir() if f.is_file() and not f.name.startswith('.')]
-    _warn_skipped(all_, p)
+    warn_skipped(all_, p)
     fs = sorted(f.relative_to(p).as_posix() for f in all_ if f.suffix.lower() in IMG_EXTS)
     if not fs: raise ValueError(f"{p}: no images found; expected <doc_type>/ subfolders, a {p.name}.json manifest beside it, or a labels.csv")
     cj = p.parent/'classes.json'

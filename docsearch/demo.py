@@ -16,7 +16,7 @@ from .train import fit
 from .features import extract_features, embed_images, load_embeddings, Embeddings
 from .index import ClassIndexStore
 from .retrieval import Searcher, SearchResult, plot_result, RERANK_K
-from .evaluate import make_protocol, evaluate, EvalReport, _rows
+from .evaluate import make_protocol, evaluate, EvalReport, take_rows
 
 # %% auto #0
 __all__ = ['logger', 'PRESETS', 'DemoSettings', 'run_demo', 'query_demo', 'docsearch_demo']
@@ -149,7 +149,7 @@ def run_demo(quick:bool=False, # the small preset (about 2 minutes)
     proto = make_protocol(test.extra['doc_id'], test.extra.get('source'), test.paths, 0.5, st.seed)
     def _index():
         store = ClassIndexStore.from_embeddings(load_embeddings(P['gallery']), graduating_threshold=cfg.indexing.graduating_threshold)
-        store.add_embeddings(_rows(test, proto.enrol))
+        store.add_embeddings(take_rows(test, proto.enrol))
         if st.rerank: store.set_local(st.rerank, workers=min(nw, 2))
         if st.rerank=='orb' and st.words: store.set_words(st.words)
         store.save(P['index'], overwrite=True)

@@ -16,14 +16,14 @@ from .data import load_image, ImageLoadError
 from .model import load_checkpoint
 from .features import Embeddings, embed_images, save_embeddings, load_embeddings
 from .index import ClassIndexStore
-from .retrieval import Searcher, _threshold_for_fmr, _thumb, _merge
+from .retrieval import Searcher, threshold_for_fmr, thumbnail, merge_shortlists
 from .verify import LocalFeatureStore, compute_features, brute_force
 from .rectify import trained_rectify
 
 # %% auto #0
 __all__ = ['logger', 'Protocol', 'make_protocol', 'Ranked', 'score_ranked', 'error_curve', 'rank_docsearch', 'rank_global',
-           'rank_prototype', 'image_hashes', 'rank_hash', 'rank_brute_force', 'EvalReport', 'shortlist_recall',
-           'evaluate', 'docsearch_eval']
+           'rank_prototype', 'image_hashes', 'rank_hash', 'rank_brute_force', 'take_rows', 'EvalReport',
+           'shortlist_recall', 'evaluate', 'capture_table', 'rectify_effect', 'docsearch_eval']
 
 # %% ../nbs/05a_evaluate.ipynb #b414b18c
 logger = logging.getLogger(__name__)
@@ -178,7 +178,7 @@ def rank_global(G:np.ndarray, # gallery embeddings `[N, D]`
     "Exact nearest neighbours over the whole gallery, threshold calibrated on `V`"
     ix = _flat(G)
     t0 = time.perf_counter(); D,I = ix.search(np.ascontiguousarray(Q, dtype=np.float32), min(k, len(G))); ms = (time.perf_counter()-t0)*1e3/max(len(Q),1)
-    thr = _threshold_for_fmr(np.sqrt(np.maximum(ix.search(np.ascontiguousarray(V, dtype=np.float32), 1)[0][:,0], 0)), target_fmr)
+    thr = threshold_for_fmr(np.sqrt(np.maximum(ix.search(np.ascontiguousarray(V, dtype=np.float32), 1)[0][:,0], 0)), target_fmr)
     D = np.sqrt(np.maximum(D, 0))
     return Ranked(name, list(I), list(D), D[:,0]<=thr, np.full(len(Q), ms+fwd_ms), thr)
 
@@ -214,7 +214,7 @@ def rank_hash(G:np.ndarray, Q:np.ndarray, V:np.ndarray, # bool hashes of gallery
     "Hamming nearest neighbours, threshold calibrated on `V`"
     def dist(A): return (A[:,None,:]!=G[None,:,:]).sum(-1) # [len(A), N]
     t0 = time.perf_counter(); D = dist(Q); ms = (time.perf_counter()-t0)*1e3/max(len(Q),1)
-    thr = _threshold_for_fmr(dist(V).min(1).astype(float), target_fmr)
+    thr = threshold_for_fmr(dist(V).min(1).astype(float), target_fmr)
     order = np.argsort(D, axis=1, kind='stable')[:, :k]
     S = np.take_along_axis(D, order, 1).astype(float)
     return Ranked(name, list(order), list(S), S[:,0]<=thr, np.full(len(Q), ms+hash_ms), thr)
@@ -299,7 +299,10 @@ def _concat(a:Embeddings, b:Embeddings)->Embeddings:
                       a.classes, a.fingerprint, {k:np.concatenate([a.extra[k], b.extra[k]]) for k in ks},
                       None if a.probs is None or b.probs is None else np.concatenate([a.probs, b.probs]), a.rectify)
 
-def _rows(e:Embeddings, rows)->Embeddings:
+def take_rows(e:Embeddings, # embeddings
+              rows # row numbers to keep, in the order wanted
+             )->Embeddings:
+    "The rows `rows` of `e`, with every column (extra columns, probabilities, how the images were prepared)"
     rows = np.asarray(rows, dtype=int)
     return Embeddings(e.features[rows], e.labels[rows], e.paths[rows], e.classes, e.fingerprint,
                       {k:v[rows] for k,v in e.extra.items()}, None if e.probs is None else e.probs[rows], e.rectify)
@@ -345,7 +348,7 @@ def shortlist_recall(s:Searcher, # a searcher over the evaluation gallery (ids =
         if not on_file[j]: continue
         c = s.candidates(q.features[i], q.probs[i], local[j], k=max(ns))
         d = str(q.extra['doc_id'][i])
-        for src,l in dict(words=c['words'], embedding=c['embedding'], both=_merge(c['words'], c['embedding'])).items():
+        for src,l in dict(words=c['words'], embedding=c['embedding'], both=merge_shortlists(c['words'], c['embedding'])).items():
             ranks[src].append(_first_rank(l, g_doc, d))
     return {src:{f'recall_at_{n}':round(float((np.array(r)<=n).mean()), 4) if r else None for n in ns} for src,r in ranks.items()}
 
@@ -447,7 +450,7 @@ def evaluate(data_root, # split folder with train/, val/, test/ and their manife
         pick = np.sort(np.random.default_rng(seed).choice(len(rows), n_queries, replace=False))
         rows,on_file = rows[pick],proto.on_file[pick]
     else: on_file = proto.on_file
-    gal = _concat(tr, _rows(te, proto.enrol))
+    gal = _concat(tr, take_rows(te, proto.enrol))
     g_doc,g_cls = gal.extra['doc_id'].astype(str),gal.labels.astype(str)
     q_doc,q_cls = te.extra['doc_id'][rows].astype(str),te.labels[rows].astype(str)
     store = ClassIndexStore.from_embeddings(gal, graduating_threshold=IndexConfig.graduating_threshold)
@@ -493,7 +496,7 @@ def evaluate(data_root, # split folder with train/, val/, test/ and their manife
     for name,ck in (compare or {}).items():
         m2,meta2 = load_checkpoint(ck)
         e2 = {sp:_cached_embeddings(root/sp, (m2, meta2), meta2.get('fingerprint',''), cache_dir, workers, rectify)[0] for sp in ('train','val','test')}
-        g2 = _concat(e2['train'], _rows(e2['test'], proto.enrol))
+        g2 = _concat(e2['train'], take_rows(e2['test'], proto.enrol))
         if not np.array_equal(g2.paths, gal.paths): raise ValueError(f"{ck}: its embeddings do not cover the same images; was it given the same data_root?")
         st2 = ClassIndexStore.from_embeddings(g2, graduating_threshold=IndexConfig.graduating_threshold)
         s2 = Searcher((m2, meta2), st2)
@@ -515,6 +518,23 @@ def evaluate(data_root, # split folder with train/, val/, test/ and their manife
                      pd.DataFrame(dict(path=gal.paths, doc_id=g_doc, doc_type=g_cls)), short)
     rep.ranked = ds
     return rep
+
+# %% ../nbs/05a_evaluate.ipynb #747615aa
+def capture_table(rep:EvalReport # an `evaluate` report
+                 )->pd.DataFrame: # rows: each capture kind and 'all'; columns: queries, class_top1, on_file, recall_at_1
+    "Class top-1 (all queries) and same-document recall@1 (queries on file), by capture kind"
+    def row(d): return dict(queries=len(d), class_top1=round(float((d.predicted==d.doc_type).mean()), 4), on_file=int(d.on_file.sum()),
+                            recall_at_1=round(float((d[d.on_file]['rank']==1).mean()), 4) if d.on_file.any() else None)
+    q = rep.queries
+    return pd.DataFrame({**{k: row(d) for k,d in q.groupby('capture') if k}, 'all': row(q)}).T
+
+def rectify_effect(data_root, # split folder (as `evaluate`)
+                   checkpoints:dict, # rectification mode -> the checkpoint trained that way, e.g. {'auto': 'model.pt', 'off': 'model-off.pt'}
+                   **kwargs # more `evaluate` arguments (baselines are not run)
+                  )->pd.DataFrame: # `capture_table` rows indexed by (capture, rectify)
+    "The same evaluation with and without rectification, in one run, by capture kind"
+    out = [capture_table(evaluate(data_root, ck, baselines=(), rectify=mode, **kwargs)).assign(rectify=mode) for mode,ck in checkpoints.items()]
+    return pd.concat([t.rename_axis('capture').reset_index() for t in out]).set_index(['capture', 'rectify']).sort_index()
 
 # %% ../nbs/05a_evaluate.ipynb #115691f0
 @patch
@@ -576,7 +596,7 @@ def plot_failures(self:EvalReport, n:int=3, dpi:int=70):
                   (g.path[r.top1_row] if r.top1_row>=0 else None, f"first hit {r.top1_doc}\nscore {r.score:.3f}"),
                   (g.path[true[0]] if len(true) else None, f"on file, rank {r['rank']:.0f}" if np.isfinite(r['rank']) else 'on file, not in hits')]
         for ax,(p,t) in zip(row, panels):
-            if p is not None: ax.imshow(_thumb(p))
+            if p is not None: ax.imshow(thumbnail(p))
             ax.set_title(t, fontsize=7); ax.set_xticks([]); ax.set_yticks([])
     fig.tight_layout()
     return fig

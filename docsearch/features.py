@@ -11,15 +11,16 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 from fastcore.script import call_parse, Param
 from .core import *
-from .data import DocDataset, ImageLoadError, load_image, eval_tfms, make_dataloader, _warn_skipped
+from .data import DocDataset, ImageLoadError, load_image, eval_tfms, make_dataloader, warn_skipped
 from PIL import Image
 from .model import DocNet, load_checkpoint, model_fingerprint
 from .rectify import Rectifier, RECTIFY_MODES, trained_rectify
 from dataclasses import dataclass, field
 
 # %% auto #0
-__all__ = ['logger', 'ImageList', 'read_list', 'open_images', 'list_images', 'Embeddings', 'save_embeddings', 'load_embeddings',
-           'embed', 'embed_images', 'ExtractReport', 'extract_features', 'bench_extract', 'docsearch_extract']
+__all__ = ['logger', 'ImageList', 'read_list', 'open_images', 'list_images', 'Embeddings', 'str_col', 'save_embeddings',
+           'load_embeddings', 'embed', 'embed_images', 'ExtractReport', 'extract_features', 'bench_extract',
+           'docsearch_extract']
 
 # %% ../nbs/03_features.ipynb #9798a267
 logger = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def open_images(source, # split folder, manifest (.json), labels CSV, folder (of
         subdirs = [d for d in src.iterdir() if d.is_dir() and not d.name.startswith('.')]
         if not subdirs:
             files = [p for p in src.iterdir() if p.is_file()]
-            _warn_skipped([p for p in files if not _is_image_name(p)], src)
+            warn_skipped([p for p in files if not _is_image_name(p)], src)
             imgs = sorted(p for p in files if _is_image_name(p))
             if not imgs: raise FileNotFoundError(f"{src}: no images found (no file with an image extension)")
             return ImageList(imgs, tfms, skip_bad, max_size, prep)
@@ -100,7 +101,7 @@ class Embeddings:
                 f"extra={list(self.extra)}, fingerprint={self.fingerprint!r}, rectify={self.rectify!r})")
 
 # %% ../nbs/03_features.ipynb #df179844
-def _str_col(a, n, name, src):
+def str_col(a, n, name, src):
     "Column `name` as a unicode array of length `n`"
     a = np.asarray(a)
     if a.dtype==object: a = a.astype(str)
@@ -127,16 +128,16 @@ def _check_embeddings(features, labels, paths, classes=None, fingerprint='', ext
         if lab.size and (lab.min()<0 or lab.max()>=len(cls)):
             raise ValueError(f"{src}: `labels` holds indices outside 0..{len(cls)-1} of `classes`")
         lab = cls[lab]
-    lab = _str_col(lab, n, 'labels', src)
+    lab = str_col(lab, n, 'labels', src)
     classes = [str(c) for c in classes] if classes is not None else sorted(set(lab.tolist()))
     unknown = sorted(set(lab.tolist())-set(classes))
     if unknown: raise ValueError(f"{src}: labels {unknown[:5]} are not in `classes`; add them to `classes`")
     if probs is not None:
         probs = np.asarray(probs, dtype=np.float32)
         if probs.shape!=(n, len(classes)): raise ValueError(f"{src}: `probs` must have shape [{n}, {len(classes)}], got {list(probs.shape)}")
-    extra = {k:_str_col(v, n, k, src) for k,v in (extra or {}).items()}
+    extra = {k:str_col(v, n, k, src) for k,v in (extra or {}).items()}
     if rectify not in RECTIFY_MODES: raise ValueError(f"{src}: rectify={rectify!r} is unknown; use one of {', '.join(RECTIFY_MODES)}")
-    return Embeddings(X, lab, _str_col(paths, n, 'paths', src), classes, str(fingerprint or ''), extra, probs, rectify)
+    return Embeddings(X, lab, str_col(paths, n, 'paths', src), classes, str(fingerprint or ''), extra, probs, rectify)
 
 # %% ../nbs/03_features.ipynb #228c948d
 def save_embeddings(path, # `.npz` file to write (atomically)

@@ -14,7 +14,7 @@ from fastcore.basics import patch, store_attr
 from fastcore.script import call_parse
 from filelock import FileLock, Timeout
 from .core import *
-from .features import Embeddings, save_embeddings, load_embeddings, _str_col
+from .features import Embeddings, save_embeddings, load_embeddings, str_col
 from .verify import LocalFeatureStore, LocalFeatureError, compute_features, METHODS
 from .words import Vocabulary, WordIndex, WordsError, default_vocabulary, DEFAULT_VOCAB
 from .rectify import RECTIFY_MODES
@@ -103,10 +103,10 @@ def add(self:ClassIndexStore, features, # float32 `[N, dim]` (or `[dim]`)
     "Add vectors and their metadata; classes graduate to their own index when big enough"
     X = _as_matrix(features, self.dim)
     n = len(X)
-    doc_types,paths = _str_col(np.atleast_1d(doc_types), n, 'doc_types', 'add'), _str_col(np.atleast_1d(paths), n, 'paths', 'add')
+    doc_types,paths = str_col(np.atleast_1d(doc_types), n, 'doc_types', 'add'), str_col(np.atleast_1d(paths), n, 'paths', 'add')
     bad = [k for k in extra if k in ('id','distance','doc_type','path','added_at')]
     if bad: raise ValueError(f"extra columns {bad} clash with built-in fields; rename them")
-    extra = {k:_str_col(np.atleast_1d(v), n, k, 'add') for k,v in extra.items()}
+    extra = {k:str_col(np.atleast_1d(v), n, k, 'add') for k,v in extra.items()}
     ids = np.arange(self.next_id, self.next_id+n, dtype='int64')
     for c in dict.fromkeys(doc_types.tolist()):
         if c not in self.classes: self.classes.append(c)

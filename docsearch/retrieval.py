@@ -13,18 +13,18 @@ from PIL import Image
 from fastcore.basics import patch, store_attr
 from fastcore.script import call_parse, Param
 from .core import *
-from .data import load_image, ImageLoadError, eval_tfms, _to_rgb, MIN_SIDE
+from .data import load_image, ImageLoadError, eval_tfms, to_rgb, MIN_SIDE
 from .model import load_checkpoint
 from .features import Embeddings, embed_images, list_images
 from .index import ClassIndexStore, IndexFormatError, index_lock
 from .rectify import Rectifier, RECTIFY_MODES
 from .verify import (verify_pair, distinct_inliers, compute_features, plot_matches, METHODS, agreement,
-                              shortlist_region, DENSE_MIN_INLIERS, Verification, _full_grey)
+                              shortlist_region, DENSE_MIN_INLIERS, Verification, full_grey)
 
 # %% auto #0
 __all__ = ['logger', 'SHORTLISTS', 'RERANK_K', 'SHORTLIST_K', 'DECISIVE_MARGIN', 'MIN_INLIERS', 'MIN_AGREEMENT', 'ROUTE_VOTES',
-           'FUSE_INLIERS', 'NOT_CALIBRATED', 'to_image', 'SearchResult', 'Searcher', 'Calibration', 'docsearch_search',
-           'plot_result']
+           'FUSE_INLIERS', 'NOT_CALIBRATED', 'to_image', 'SearchResult', 'Searcher', 'merge_shortlists', 'Calibration',
+           'threshold_for_fmr', 'docsearch_search', 'thumbnail', 'plot_result']
 
 # %% ../nbs/05_retrieval.ipynb #d31137ac
 logger = logging.getLogger(__name__)
@@ -39,14 +39,14 @@ def _array_to_image(a:np.ndarray)->Image.Image:
     if np.issubdtype(a.dtype, np.floating): a = np.clip(a*255+.5, 0, 255).astype(np.uint8) if a.max()<=1 else np.clip(a, 0, 255).astype(np.uint8)
     elif a.dtype==np.uint16: a = (a//257).astype(np.uint8)
     elif a.dtype!=np.uint8: a = np.clip(a, 0, 255).astype(np.uint8)
-    return _to_rgb(Image.fromarray(a))
+    return to_rgb(Image.fromarray(a))
 
 def to_image(q, # a path, PIL image or array
              max_size:int|None=None, # files: decode JPEGs at reduced scale, shorter side >= this (as the gallery was)
             )->Image.Image:
     "A query as an RGB PIL image; failures raise `ImageLoadError`"
     if isinstance(q, (str, Path)): return load_image(q, max_size)
-    if isinstance(q, Image.Image): return _to_rgb(q)
+    if isinstance(q, Image.Image): return to_rgb(q)
     if isinstance(q, np.ndarray): return _array_to_image(q)
     raise ImageLoadError(f"a query of type {type(q).__name__} is not an image: give a path, a PIL image or an array", 'not_image')
 
@@ -296,7 +296,7 @@ def search_embedding(self:Searcher, emb:np.ndarray, # the query's embedding `[D]
     hits,route = c['hits'],c['route']
     if not rerank: best,verified,predicted = sorted(hits.values(), key=lambda h: h['distance'])[:k],False,route
     else:
-        ids = _merge(c['words'], c['embedding'] if self.shortlist!='words' or not words else [])
+        ids = merge_shortlists(c['words'], c['embedding'] if self.shortlist!='words' or not words else [])
         extra = [i for i in ids if i not in hits]
         for i,d in zip(extra, self._distances(emb, extra)): hits[i] = self.store._hit(i, d)
         wsc = dict(zip(c['words'], c['words_scores']))
@@ -311,7 +311,7 @@ def search_embedding(self:Searcher, emb:np.ndarray, # the query's embedding `[D]
     return dict(predicted=[[self.model.classes[i], float(predicted[i])] for i in order], searched=c['searched'],
                 hits=best, threshold=thr, matched=bool(matched), verified=bool(verified))
 
-def _merge(words:list, emb:list)->list:
+def merge_shortlists(words:list, emb:list)->list:
     "The verification order: the words' candidates, best first, then the embedding's that the words did not propose"
     return list(dict.fromkeys([*words, *emb]))
 
@@ -350,7 +350,7 @@ def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to ver
     "Verify `cands` in order, `dense_k` at a time, until one is decisively verified or `rerank_k` are done; re-order them"
     if not cands: return cands, False, route
     loc,dense = self.store.local,q_image is not None and all(h.get('path') for h in cands)
-    qa = _full_grey(q_image, loc.rectify) if dense else None
+    qa = full_grey(q_image, loc.rectify) if dense else None
     vs,agr = [],{}
     for s in range(0, min(len(cands), self.rerank_k), self.dense_k):
         batch = cands[s:min(s+self.dense_k, self.rerank_k)]
@@ -436,7 +436,7 @@ class Calibration:
         return {k:v for k,v in asdict(self).items() if k not in ('impostor','genuine','inliers_impostor','inliers_genuine','agreement_impostor','agreement_genuine')}
 
 # %% ../nbs/05_retrieval.ipynb #532919e8
-def _threshold_for_fmr(imp:np.ndarray, target:float)->float:
+def threshold_for_fmr(imp:np.ndarray, target:float)->float:
     "Largest threshold with at most `target` of impostor distances `imp` at or under it"
     imp = np.sort(np.asarray(imp, dtype=np.float64))
     a = int(math.floor(target*len(imp)+1e-9)) # false matches allowed
@@ -500,7 +500,7 @@ def calibrate(self:Searcher, source, # validation images: split folder, manifest
         if hs: imp.append(hs[0]['distance'])
     if not imp: raise ValueError(f"{source}: no impostor distances (is the index empty?)")
     imp = np.array(imp); gen = _genuine_distances(e.features, ids) if ids is not None else np.zeros(0)
-    t = _threshold_for_fmr(imp, target_fmr)
+    t = threshold_for_fmr(imp, target_fmr)
     dflt = IndexConfig.match_threshold
     fnmr = lambda th: float((gen>th).mean()) if len(gen) else None
     cal = Calibration(round(t, 6), target_fmr, float((imp<=t).mean()), fnmr(t), len(imp), len(gen),
@@ -628,7 +628,10 @@ def docsearch_search(
     if n_err==len(qs): sys.exit(1)
 
 # %% ../nbs/05_retrieval.ipynb #e39bf186
-def _thumb(src, size:int=256)->np.ndarray:
+def thumbnail(src, # a path, PIL image or array
+              size:int=256 # longest side, pixels
+             )->np.ndarray:
+    "A small RGB array of `src` for figures; a grey square when it cannot be read"
     try: im = to_image(src)
     except ImageLoadError: im = Image.new('RGB', (size, size), (200,200,200))
     im.thumbnail((size, size))
@@ -655,11 +658,11 @@ def plot_result(r:SearchResult, # a result of `Searcher.search`
         plot_matches(query if query is not None else r.query, h0['path'], method or r.rerank or 'orb', ax=mx,
                      title=f"query vs #1 ({h0.get('doc_id')})")
     axs = axs[0]
-    axs[0].imshow(_thumb(query if query is not None else r.query))
+    axs[0].imshow(thumbnail(query if query is not None else r.query))
     title = f"query\npred. {r.doc_type} ({r.predicted[0][1]:.2f})" if r.predicted else 'query'
     axs[0].set_title(title + ('\nMATCH' if r.matched else '\nno match') + (' (verified)' if r.verified else ''), fontsize=8)
     for ax,h in zip(axs[1:], hits):
-        ax.imshow(_thumb(h['path']))
+        ax.imshow(thumbnail(h['path']))
         same = (str(h.get('doc_id'))==str(query_doc_id)) if query_doc_id is not None else \
                (r.matched and h['rank']==1) if r.rerank else h['distance']<=r.threshold
         for s in ax.spines.values(): s.set_edgecolor('tab:green' if same else 'tab:red'); s.set_linewidth(4)

@@ -15,7 +15,7 @@ from fastcore.basics import patch
 from fastcore.script import call_parse, Param
 from . import __version__
 from .core import *
-from .data import ImageLoadError, _to_rgb
+from .data import ImageLoadError, to_rgb
 from .index import ClassIndexStore, IndexFormatError
 from .retrieval import Searcher, SearchResult, to_image
 from .verify import plot_matches
@@ -70,7 +70,7 @@ def _decode(data:bytes, # the uploaded bytes
         with Image.open(io.BytesIO(data)) as im:
             fmt = im.format
             im.load()
-            im = _to_rgb(ImageOps.exif_transpose(im))
+            im = to_rgb(ImageOps.exif_transpose(im))
     except Image.DecompressionBombError: raise ImageLoadError(f"{name}: too many pixels to decode safely; send a smaller image", 'too_large') from None
     except UnidentifiedImageError: raise ImageLoadError(f"{name} is not an image docsearch can read; send a JPEG, PNG, WebP or TIFF", 'not_image') from None
     except Exception as e: raise ImageLoadError(f"{name}: corrupt or truncated image ({e}); re-export or re-capture it", 'corrupt') from None

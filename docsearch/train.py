@@ -14,7 +14,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader
 from fastcore.script import call_parse, store_true, Param
 from .core import *
-from .core import _field_index
+from .core import field_index
 from .model import *
 from .data import DocDataset, train_tfms, eval_tfms, collate_items
 from .rectify import Rectifier

@@ -11,13 +11,13 @@ import numpy as np, cv2, faiss
 from PIL import Image
 from fastcore.basics import patch, store_attr
 from .core import *
-from .data import load_image, ImageLoadError, _to_rgb
+from .data import load_image, ImageLoadError, to_rgb
 from .rectify import load_prepared, RECTIFY_MODES
 
 # %% auto #0
 __all__ = ['logger', 'METHODS', 'FORMAT_VERSION', 'DESC_BYTES', 'AGREEMENT_Q', 'DENSE_MIN_INLIERS', 'LocalFeatures',
-           'local_features', 'match_features', 'Verification', 'verify_pair', 'distinct_inliers', 'patch_ncc',
-           'agreement', 'shortlist_region', 'LocalFeatureError', 'LocalFeatureStore', 'compute_features',
+           'local_features', 'match_features', 'Verification', 'verify_pair', 'distinct_inliers', 'full_grey',
+           'patch_ncc', 'agreement', 'shortlist_region', 'LocalFeatureError', 'LocalFeatureStore', 'compute_features',
            'verify_shortlist', 'brute_force', 'plot_matches']
 
 # %% ../nbs/03a_verify.ipynb #ffe45a94
@@ -33,7 +33,7 @@ def _grey(img, # a path, PIL image or array (HxW grey, HxWx3 RGB)
           rectify:str='off')->tuple: # image files: 'auto' rectifies them on load (images in memory are taken as prepared); returns (grey uint8 array, scale from the original to it)
     "An image as the grey, resized, equalised array that features are computed on"
     if isinstance(img, (str, Path)): img = load_prepared(img, rectify)
-    if isinstance(img, Image.Image): a = np.asarray(_to_rgb(img).convert('L'))
+    if isinstance(img, Image.Image): a = np.asarray(to_rgb(img).convert('L'))
     else:
         a = np.asarray(img)
         if a.ndim==3: a = cv2.cvtColor(np.ascontiguousarray(a[...,:3]).astype(np.uint8), cv2.COLOR_RGB2GRAY)
@@ -152,7 +152,7 @@ def distinct_inliers(vs:list, # `Verification`s of one query against each candid
     return np.array([int((tot[v.query_inliers] - 1 <= tolerance).sum()) for v,g in zip(vs, groups)], np.int64)
 
 # %% ../nbs/03a_verify.ipynb #2bc59de0
-def _full_grey(img, rectify:str='off')->np.ndarray:
+def full_grey(img, rectify:str='off')->np.ndarray:
     "`img` (path, PIL image or array) as a grey uint8 array at its original size (files rectified on load if `rectify` is 'auto')"
     return img if isinstance(img, np.ndarray) and img.ndim==2 and img.dtype==np.uint8 else _grey(img, 1<<30, False, rectify)[0]
 
@@ -179,7 +179,7 @@ def patch_ncc(query, # the query: path, PIL image or array (original pixels, as 
               rectify:str='off')->np.ndarray: # image files: as the features were made ('auto': rectified on load); returns NCC per patch
     "Zero-mean NCC of band-passed patches of `query` warped onto `gallery`, inside the document `region`"
     if H is None or not np.isfinite(H).all(): return np.zeros(0, np.float32)
-    q,g = _full_grey(query, rectify).astype(np.float32),_full_grey(gallery, rectify).astype(np.float32)
+    q,g = full_grey(query, rectify).astype(np.float32),full_grey(gallery, rectify).astype(np.float32)
     pts = np.float64([[0,0],[q.shape[1],0],[q.shape[1],q.shape[0]],[0,q.shape[0]]]) if region is None else np.asarray(region, np.float64).reshape(-1,2)
     if len(pts)<3: return np.zeros(0, np.float32)
     gp = cv2.perspectiveTransform(pts[None], np.asarray(H, np.float64))[0]
@@ -372,7 +372,7 @@ DENSE_MIN_INLIERS = 12 # inliers a candidate needs before its `agreement` is mea
 
 def _agreements(q, vs, dist, query_img, images, dense_k:int=8, min_inliers:int=DENSE_MIN_INLIERS, rectify:str='off')->list:
     "Dense agreement of the best `dense_k` of `vs` (by `dist`, then inliers) on the shortlist's region; -1: not measured"
-    qa,reg = _full_grey(query_img, rectify),shortlist_region(q, vs)
+    qa,reg = full_grey(query_img, rectify),shortlist_region(q, vs)
     agr = [-1.]*len(vs)
     for j in sorted(range(len(vs)), key=lambda j: (-dist[j], -vs[j].inliers))[:dense_k]:
         if vs[j].H is None or vs[j].inliers<min_inliers: continue
