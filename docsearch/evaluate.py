@@ -134,9 +134,10 @@ def error_curve(r:Ranked, q_doc, on_file, g_doc, thresholds=None)->pd.DataFrame:
     return pd.DataFrame(rows)
 
 # %% ../nbs/05a_evaluate.ipynb #b385c0c7
-def _hit_score(h:dict, verified:bool)->float:
-    "A hit's score, lower is closer: minus its dense `agreement` when re-ranked (1: not measured), else its embedding distance"
+def _hit_score(h:dict, verified:bool, rule:str='agreement')->float:
+    "A hit's score, lower is closer: when re-ranked minus what `rule` reads (dense `agreement`, 1 if not measured; or `distinct` inliers), else its embedding distance"
     if not verified: return float(h['distance'])
+    if rule=='inliers': return -float(h.get('distinct') or 0)
     return -float(h['agreement']) if h.get('agreement') is not None else 1.
 
 def _searcher_ranked(s:Searcher, e:Embeddings, rows, k:int, thr:float, name:str, fwd_ms:float, local=None)->Ranked:
@@ -147,7 +148,7 @@ def _searcher_ranked(s:Searcher, e:Embeddings, rows, k:int, thr:float, name:str,
         r = s.search_embedding(e.features[i], e.probs[i], top_k=k, match_threshold=thr, q_local=None if local is None else local[j],
                                q_image=None if local is None else e.paths[i])
         T.append((time.perf_counter()-t0)*1e3+fwd_ms)
-        R.append(np.array([h['id'] for h in r['hits']], dtype=int)); S.append(np.array([_hit_score(h, local is not None) for h in r['hits']]))
+        R.append(np.array([h['id'] for h in r['hits']], dtype=int)); S.append(np.array([_hit_score(h, local is not None, s.rule) for h in r['hits']]))
         M.append(r['matched']); C.append([c for c,_ in r['predicted']])
     return Ranked(name, R, S, np.array(M, bool), np.array(T), thr, C)
 
@@ -164,8 +165,8 @@ def rank_docsearch(s:Searcher, # a searcher over the evaluation gallery (ids = g
     return r
 
 def _rule_threshold(s:Searcher)->float:
-    "The re-ranking searcher's decision threshold on `_hit_score`'s scale (minus its minimum dense agreement)"
-    return -float(s.min_agreement)
+    "The re-ranking searcher's decision threshold on `_hit_score`'s scale (minus its rule's minimum: dense agreement or distinct inliers)"
+    return -float(s.min_inliers if s.rule=='inliers' else s.min_agreement)
 
 # %% ../nbs/05a_evaluate.ipynb #76f67262
 def _flat(G:np.ndarray):
@@ -521,7 +522,7 @@ def evaluate(data_root, # split folder with train/, val/, test/ and their manife
 
 # %% ../nbs/05a_evaluate.ipynb #747615aa
 def capture_table(rep:EvalReport # an `evaluate` report
-                 )->pd.DataFrame: # rows: each capture kind and 'all'; columns: queries, class_top1, on_file, recall_at_1
+                 )->pd.DataFrame: # rows: each capture kind and 'all'; columns: queries, class_top1, on_file, recall_at_1 (NaN when no query is on file)
     "Class top-1 (all queries) and same-document recall@1 (queries on file), by capture kind"
     def row(d): return dict(queries=len(d), class_top1=round(float((d.predicted==d.doc_type).mean()), 4), on_file=int(d.on_file.sum()),
                             recall_at_1=round(float((d[d.on_file]['rank']==1).mean()), 4) if d.on_file.any() else None)

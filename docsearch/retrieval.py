@@ -24,7 +24,7 @@ from .verify import (verify_pair, distinct_inliers, compute_features, plot_match
 # %% auto #0
 __all__ = ['logger', 'SHORTLISTS', 'RERANK_K', 'SHORTLIST_K', 'DECISIVE_MARGIN', 'MIN_INLIERS', 'MIN_AGREEMENT', 'ROUTE_VOTES',
            'FUSE_INLIERS', 'NOT_CALIBRATED', 'to_image', 'SearchResult', 'Searcher', 'merge_shortlists', 'Calibration',
-           'threshold_for_fmr', 'docsearch_search', 'thumbnail', 'plot_result']
+           'threshold_for_fmr', 'pick_rule', 'docsearch_search', 'thumbnail', 'plot_result']
 
 # %% ../nbs/05_retrieval.ipynb #d31137ac
 logger = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class SearchResult:
     threshold:float|None=None # the match threshold used
     error:str|None=None # why the query could not be searched
     timings:dict=field(default_factory=dict) # milliseconds: load, forward, search (+ verify)
-    verified:bool=False # did the best hit pass verification (`agreement` >= `min_agreement`, or without images `distinct` inliers >= `min_inliers`)?
+    verified:bool=False # did the best hit pass verification (the calibrated `rule`: `agreement` >= `min_agreement` or `distinct` inliers >= `min_inliers`; without images the inliers)?
     rerank:str|None=None # local features the hits were re-ranked with ('orb', 'sift'), or None
     note:str|None=None # why no match could be claimed (no calibrated threshold, no verification), if so
     shortlist:str|None=None # where the verified candidates came from: 'both', 'words' or 'embedding'
@@ -150,6 +150,7 @@ class Searcher:
         self.rerank,self.rerank_k = _check_rerank(rerank, self.store, index),rerank_k
         self.min_inliers = int(min_inliers if min_inliers is not None else cal.get('min_inliers') or MIN_INLIERS)
         self.min_agreement = float(min_agreement if min_agreement is not None else cal.get('min_agreement') or MIN_AGREEMENT)
+        self.rule = 'agreement' if min_agreement is not None else cal.get('rule') or 'agreement' # the rule that decides with query images
         self.dense_k = dense_k
         if shortlist not in SHORTLISTS: raise ValueError(f"shortlist={shortlist!r}: use one of {SHORTLISTS}")
         if shortlist!='embedding' and self.rerank is not None and getattr(self.store, 'words', None) is None:
@@ -371,7 +372,7 @@ def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to ver
     if dense: done = sorted(done, key=lambda h: (-h['agreement'], -h['distinct'], -h['inliers'], -(h.get('words_score') or 0), h['distance']))
     else: done = sorted(done, key=lambda h: (-h['distinct'], -h['inliers'], -(h.get('words_score') or 0), h['distance']))
     fused = self._fuse(route, done) if route is not None else route
-    ok = done[0]['agreement'] >= self.min_agreement if dense else done[0]['distinct'] >= self.min_inliers
+    ok = done[0]['agreement'] >= self.min_agreement if dense and self.rule=='agreement' else done[0]['distinct'] >= self.min_inliers
     return done, bool(ok), fused
 
 # %% ../nbs/05_retrieval.ipynb #d680bcf9
@@ -424,7 +425,8 @@ class Calibration:
     max_distance:float|None=None # embedding distance a verified hit must also be under
     verify_fmr:float|None=None # false-match rate of `matched` with verification, on `source`
     verify_fnmr:float|None=None # false-non-match rate of `matched` with verification, on `source`
-    min_agreement:float|None=None # dense agreement a verified hit needs (the rule `matched` uses when query images are given)
+    min_agreement:float|None=None # dense agreement a verified hit needs (rule 'agreement')
+    rule:str|None=None # the rule `matched` uses with query images: 'agreement' or 'inliers', whichever misses fewer genuine matches on `source` at the target FMR
     inliers_fmr:float|None=None # false-match rate of the distinct-inlier rule (`min_inliers`), on `source`
     inliers_fnmr:float|None=None # false-non-match rate of the distinct-inlier rule, on `source`
     inliers_impostor:list=field(default_factory=list, repr=False) # best distinct inliers of queries not on file
@@ -507,7 +509,7 @@ def calibrate(self:Searcher, source, # validation images: split folder, manifest
                       float((imp<=dflt).mean()), fnmr(dflt), str(source), imp.tolist(), gen.tolist())
     if self.rerank is not None:
         for k_,v_ in self._calibrate_verify(e, None if ids is None else np.asarray(ids, str), target_fmr, max(workers, 2)).items(): setattr(cal, k_, v_)
-        self.min_inliers,self.max_distance,self.min_agreement = cal.min_inliers,cal.max_distance,cal.min_agreement
+        self.min_inliers,self.max_distance,self.min_agreement,self.rule = cal.min_inliers,cal.max_distance,cal.min_agreement,cal.rule
     self.match_threshold,self.calibrated = cal.match_threshold,True
     if save is not None:
         _save_calibration(self.store, cal.to_dict(), save, wait)
@@ -522,6 +524,12 @@ def _min_score(imp:np.ndarray, # [n, 2] impostors' (score, embedding distance)
     if not len(imp): return ok, -1.
     cand = np.r_[imp[:,0].min(), np.unique(imp[:,0]) + 1e-4] # accept all, or just above each impostor's score
     return ok, float(next(m for m in cand if ok(imp, m).mean() <= target_fmr))
+
+def pick_rule(agreement_fnmr:float|None, # FNMR of the dense-agreement rule on validation, at the target FMR
+              inliers_fnmr:float|None, # FNMR of the distinct-inlier rule, same data and target
+             )->str: # 'agreement' or 'inliers'
+    "The verification rule that misses fewer genuine matches (both already keep the impostors under the target); agreement on a tie or when unmeasured"
+    return 'inliers' if agreement_fnmr is not None and inliers_fnmr is not None and inliers_fnmr < agreement_fnmr else 'agreement'
 
 @patch
 def _calibrate_verify(self:Searcher, e, ids, target_fmr:float, workers:int)->dict:
@@ -553,9 +561,11 @@ def _calibrate_verify(self:Searcher, e, ids, target_fmr:float, workers:int)->dic
     _,ma = _min_score(imp[:,2:], gate, target_fmr)
     ma = round(ma, 4) if len(imp) else MIN_AGREEMENT
     rate = lambda s,t,fn: (float(fn(ok(s, t).mean())) if len(s) else None)
-    return dict(rerank=self.rerank, min_inliers=m, min_agreement=ma, max_distance=None if gate is None else round(gate, 6),
-                verify_fmr=rate(imp[:,2:], ma, float), verify_fnmr=rate(gen[:,2:], ma, lambda x: 1-x),
-                inliers_fmr=rate(imp[:,:2], m, float), inliers_fnmr=rate(gen[:,:2], m, lambda x: 1-x),
+    fn_a,fn_i = rate(gen[:,2:], ma, lambda x: 1-x),rate(gen[:,:2], m, lambda x: 1-x)
+    rule = pick_rule(fn_a, fn_i)
+    return dict(rerank=self.rerank, min_inliers=m, min_agreement=ma, max_distance=None if gate is None else round(gate, 6), rule=rule,
+                verify_fmr=rate(imp[:,2:], ma, float), verify_fnmr=fn_a,
+                inliers_fmr=rate(imp[:,:2], m, float), inliers_fnmr=fn_i,
                 inliers_impostor=imp[:,0].astype(int).tolist(), inliers_genuine=gen[:,0].astype(int).tolist(),
                 agreement_impostor=imp[:,2].tolist(), agreement_genuine=gen[:,2].tolist())
 
