@@ -24,7 +24,8 @@ from .core import *
 __all__ = ['logger', 'MIN_SIDE', 'REQUIRED_COLS', 'IMG_EXTS', 'SIDE_EXTS', 'RESERVED_COLS', 'SPLITS', 'PAD_FILL',
            'ImageLoadError', 'to_rgb', 'load_image', 'warn_skipped', 'read_labels', 'LabelProblem', 'LabelsReport',
            'check_labels', 'split_counts', 'assign_splits', 'Splits', 'build_splits', 'DocDataset', 'eval_tfms',
-           'train_tfms', 'denorm', 'show_augmented', 'collate_items', 'make_dataloader', 'docsearch_build_data']
+           'train_tfms', 'denorm', 'show_augmented', 'collate_items', 'worker_init', 'make_dataloader',
+           'docsearch_build_data']
 
 # %% ../nbs/00_data.ipynb #29922810
 logger = logging.getLogger(__name__)
@@ -721,7 +722,7 @@ def _all_tfms(ds)->list:
     own = [ds.tfms] if hasattr(getattr(ds, 'tfms', None), 'set_random_seed') else []
     return own + [t for d in inner for t in _all_tfms(d)]
 
-def _worker_init(worker_id:int):
+def worker_init(worker_id:int):
     "Give each DataLoader worker its own augmentation stream"
     s = torch.initial_seed() % 2**32
     np.random.seed(s); random.seed(s)
@@ -740,7 +741,7 @@ def make_dataloader(ds:Dataset, # usually a `DocDataset`
     "A `DataLoader` over `ds` with docsearch's collate function and per-worker augmentation seeds"
     g = torch.Generator().manual_seed(seed) if seed is not None else None
     return DataLoader(ds, batch_size=bs, shuffle=shuffle and sampler is None, sampler=sampler, num_workers=workers,
-                      collate_fn=collate_items, drop_last=drop_last, worker_init_fn=_worker_init, generator=g,
+                      collate_fn=collate_items, drop_last=drop_last, worker_init_fn=worker_init, generator=g,
                       persistent_workers=workers > 0)
 
 # %% ../nbs/00_data.ipynb #ba46923e

@@ -113,7 +113,7 @@ def _embedding_calibration(rep:EvalReport)->dict:
     "The calibration record of an evaluation without re-ranking: its distance threshold, chosen on validation data"
     return dict(match_threshold=rep.metrics['threshold'], target_fmr=rep.settings['target_fmr'], source='validation split (docsearch.evaluate)')
 
-def run_demo(quick:bool=False, # the small preset (about 2 minutes)
+def run_demo(quick:bool=False, # the small preset: a faster smoke test of every step
              force:bool=False, # redo every step
              data_dir='data', # generated images go under `data_dir/demo[-quick]/`
              artifacts_dir='artifacts', # model, index, figures, summary under `artifacts_dir/demo[-quick]/`
@@ -189,13 +189,13 @@ def query_demo(query, # image path (or folder / list file)
                data_dir='data', artifacts_dir='artifacts')->list: # `SearchResult`s
     "Search the index of a finished demo run; saves a gallery figure per query"
     import matplotlib.pyplot as plt
-    from docsearch.retrieval import _queries
+    from docsearch.retrieval import query_paths
     check_opts(ge=1, top_k=top_k)
     P = _paths(data_dir, artifacts_dir, 'demo-quick' if quick else 'demo')
     if not (P['ckpt'].is_file() and P['index'].is_dir()):
         raise FileNotFoundError(f"no finished demo run in {P['art']}: run `docsearch_demo{' --quick' if quick else ''}` first")
     s = Searcher(P['ckpt'], P['index'], top_k=top_k)
-    res = s.search(_queries(str(query)))
+    res = s.search(query_paths(str(query)))
     for r in res:
         if r.error: continue
         fig = plot_result(r, max_hits=top_k, dpi=80)
@@ -208,7 +208,7 @@ def query_demo(query, # image path (or folder / list file)
 @call_parse
 @cli_errors
 def docsearch_demo(
-    quick:Param("small preset: about 2 minutes", bool)=False,
+    quick:Param("small preset: a faster smoke test of every step", bool)=False,
     force:Param("redo every step, even those whose outputs match", bool)=False,
     query:Param("search this image (or folder) in a finished demo run instead of running the pipeline", str)=None,
     top_k:Param("hits per query (with --query)", int)=5,
@@ -221,11 +221,11 @@ def docsearch_demo(
     quiet:Param("only warnings and errors", bool)=False,
     verbose:Param("debug messages", bool)=False):
     "Run docsearch end to end on synthetic identity documents, or query a finished run"
-    from docsearch.retrieval import _fmt
+    from docsearch.retrieval import format_result
     setup_logging(quiet, verbose)
     if query:
         for r in query_demo(query, top_k, quick, data_dir, artifacts_dir):
-            print(_fmt(r) + (f"\n  figure: {r.figure}" if getattr(r, 'figure', None) else ''))
+            print(format_result(r) + (f"\n  figure: {r.figure}" if getattr(r, 'figure', None) else ''))
         return
     s = run_demo(quick, force, data_dir, artifacts_dir, epochs=epochs, n_docs=n_docs, arch=arch, image_size=image_size)
     keys = ('n_queries','class_top1','recall_at_1','fmr','fnmr','threshold','total_seconds')

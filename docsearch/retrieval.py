@@ -24,7 +24,8 @@ from .verify import (verify_pair, distinct_inliers, compute_features, plot_match
 # %% auto #0
 __all__ = ['logger', 'SHORTLISTS', 'RERANK_K', 'SHORTLIST_K', 'DECISIVE_MARGIN', 'MIN_INLIERS', 'MIN_AGREEMENT', 'ROUTE_VOTES',
            'FUSE_INLIERS', 'NOT_CALIBRATED', 'to_image', 'SearchResult', 'Searcher', 'merge_shortlists', 'Calibration',
-           'threshold_for_fmr', 'pick_rule', 'docsearch_search', 'thumbnail', 'plot_result']
+           'threshold_for_fmr', 'pick_rule', 'query_paths', 'format_result', 'docsearch_search', 'thumbnail',
+           'plot_result']
 
 # %% ../nbs/05_retrieval.ipynb #d31137ac
 logger = logging.getLogger(__name__)
@@ -541,7 +542,7 @@ def _calibrate_verify(self:Searcher, e, ids, target_fmr:float, workers:int)->dic
         r = self.search_embedding(e.features[i], e.probs[i], top_k=self.rerank_k, q_local=F[i], q_image=e.paths[i]) # the search as users run it
         cands = [h for h in r['hits'] if (ids is None or str(h.get('doc_id'))!=ids[i]) and h['id'] in loc]
         if cands:
-            bd,ba = max(cands, key=lambda h: h['distinct']),max(cands, key=lambda h: h['agreement'])
+            bd,ba = cands[0],max(cands, key=lambda h: h['agreement']) # the hit `matched` reads: the first after re-ranking
             imp.append((bd['distinct'], bd['distance'], ba['agreement'], ba['distance']))
         if ids is None: continue
         ctx = cands[:self.dense_k] # the best other documents the search found: the context a genuine match competes in
@@ -584,13 +585,14 @@ def plot(self:Calibration, ax=None, dpi:int=70):
     return ax
 
 # %% ../nbs/05_retrieval.ipynb #d9cc8a96
-def _queries(query:str)->list:
+def query_paths(query:str)->list:
     "Image paths of `query`: an image file, or anything `list_images` reads (split folder, manifest, labels CSV, folder, .txt list)"
     p = Path(query)
     if p.is_file() and p.suffix.lower() not in ('.txt','.lst','.json','.csv'): return [p]
     return list_images(p)
 
-def _fmt(r:SearchResult)->str:
+def format_result(r:SearchResult)->str:
+    "One result as `docsearch_search` prints it without `--json`: the verdict, the predicted types, then one line per hit"
     if r.error: return f"{r.query}\n  ERROR {r.error}"
     pred = ', '.join(f'{c} {p:.2f}' for c,p in r.predicted[:3])
     lines = [f"{r.query}\n  {'MATCH' if r.matched else 'no match'} (threshold {r.threshold:.3f}); predicted {pred}; searched {', '.join(r.searched)}"]
@@ -629,12 +631,12 @@ def docsearch_search(
     if calibrate:
         print(_json.dumps(s.calibrate(calibrate, target_fmr, save=index, wait=wait).to_dict()), flush=True)
         if not query: return
-    qs = _queries(query)
+    qs = query_paths(query)
     n_err = 0
     for i in range(0, len(qs), bs):
         for r in s.search(qs[i:i+bs]):
             n_err += r.error is not None
-            print(_json.dumps(r.to_dict()) if json else _fmt(r), flush=True)
+            print(_json.dumps(r.to_dict()) if json else format_result(r), flush=True)
     if n_err==len(qs): sys.exit(1)
 
 # %% ../nbs/05_retrieval.ipynb #e39bf186

@@ -150,9 +150,9 @@ def _adamw(model, lr:float, wd:float):
 
 # %% ../nbs/02_train.ipynb #46eb5381
 def _loader(ds, batches, workers:int, seed:int)->DataLoader:
-    from docsearch.data import _worker_init
+    from docsearch.data import worker_init
     return DataLoader(ds, batch_sampler=batches, num_workers=workers, collate_fn=collate_items,
-                      worker_init_fn=_worker_init, generator=torch.Generator().manual_seed(seed))
+                      worker_init_fn=worker_init, generator=torch.Generator().manual_seed(seed))
 
 def _skipped(req:list, got:Tensor, n:int)->set:
     "Items a skip-bad dataset replaced: requested `r`, returned `g`; `r..g-1` failed (cyclically)"
