@@ -538,23 +538,26 @@ def _calibrate_verify(self:Searcher, e, ids, target_fmr:float, workers:int)->dic
     loc = self.store.local
     F = compute_features(e.paths, workers, **loc.params)
     imp,gen = [],[] # (distinct inliers, agreement, embedding distance)
-    for i in progress(range(len(e)), desc='calibrating verification', leave=False):
-        r = self.search_embedding(e.features[i], e.probs[i], top_k=self.rerank_k, q_local=F[i], q_image=e.paths[i]) # the search as users run it
-        cands = [h for h in r['hits'] if (ids is None or str(h.get('doc_id'))!=ids[i]) and h['id'] in loc]
-        if cands:
-            bd,ba = cands[0],max(cands, key=lambda h: h['agreement']) # the hit `matched` reads: the first after re-ranking
-            imp.append((bd['distinct'], bd['distance'], ba['agreement'], ba['distance']))
-        if ids is None: continue
-        ctx = cands[:self.dense_k] # the best other documents the search found: the context a genuine match competes in
-        vs,groups = [h['_v'] for h in ctx],[str(h.get('doc_id', h['id'])) for h in ctx] # the search's own verifications
-        for j in np.flatnonzero(ids==ids[i]):
-            if j==i: continue
-            vg = verify_pair(F[i], F[j], loc.method)
-            d = distinct_inliers([vg]+vs, len(F[i]), ['__query__']+groups)
-            dense = vg.H is not None and vg.inliers>=DENSE_MIN_INLIERS
-            a = agreement(e.paths[i], e.paths[j], vg.H, shortlist_region(F[i], [vg]+vs), rectify=loc.rectify) if dense else -1.
-            dist = float(np.linalg.norm(e.features[i]-e.features[j]))
-            gen.append((int(d[0]), dist, a, dist))
+    stop,self.min_agreement = self.min_agreement,np.inf # no early stop while calibrating: each query is scored against all the
+    try: # candidates it is verified against once calibrated (a rule found against fewer competitors would not hold)
+        for i in progress(range(len(e)), desc='calibrating verification', leave=False):
+            r = self.search_embedding(e.features[i], e.probs[i], top_k=self.rerank_k, q_local=F[i], q_image=e.paths[i]) # the search as users run it
+            cands = [h for h in r['hits'] if (ids is None or str(h.get('doc_id'))!=ids[i]) and h['id'] in loc]
+            if cands:
+                bd,ba = cands[0],max(cands, key=lambda h: h['agreement']) # the hit `matched` reads: the first after re-ranking
+                imp.append((bd['distinct'], bd['distance'], ba['agreement'], ba['distance']))
+            if ids is None: continue
+            ctx = cands # the other documents the search verified: the context a genuine match competes in
+            vs,groups = [h['_v'] for h in ctx],[str(h.get('doc_id', h['id'])) for h in ctx] # the search's own verifications
+            for j in np.flatnonzero(ids==ids[i]):
+                if j==i: continue
+                vg = verify_pair(F[i], F[j], loc.method)
+                d = distinct_inliers([vg]+vs, len(F[i]), ['__query__']+groups)
+                dense = vg.H is not None and vg.inliers>=DENSE_MIN_INLIERS
+                a = agreement(e.paths[i], e.paths[j], vg.H, shortlist_region(F[i], [vg]+vs), rectify=loc.rectify) if dense else -1.
+                dist = float(np.linalg.norm(e.features[i]-e.features[j]))
+                gen.append((int(d[0]), dist, a, dist))
+    finally: self.min_agreement = stop
     imp,gen = np.array(imp, float).reshape(-1,4),np.array(gen, float).reshape(-1,4)
     gate = float(np.percentile(gen[:,1], 99)) if len(gen) else None
     ok,m = _min_score(imp[:,:2], gate, target_fmr)
