@@ -362,8 +362,12 @@ def compute_features(paths:list, # image files
         for t in tasks: out.append(_features_task(t)); bar.update()
     else:
         from docsearch import verify as _v # importable by spawned workers, also from a notebook
-        with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn'), initializer=_v._init_worker) as ex:
-            for f in ex.map(_v._features_task, tasks, chunksize=8): out.append(f); bar.update()
+        try:
+            with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn'), initializer=_v._init_worker) as ex:
+                for f in ex.map(_v._features_task, tasks, chunksize=8): out.append(f); bar.update()
+        except cf.BrokenExecutor:
+            raise RuntimeError("local features: a worker process died before finishing; in a script, call docsearch under "
+                               "`if __name__ == '__main__':` (spawned workers re-import the script), or pass workers=0") from None
     bar.close()
     return out
 
