@@ -15,7 +15,7 @@ from .synth import generate
 from .train import fit
 from .features import extract_features, embed_images, load_embeddings, Embeddings
 from .index import ClassIndexStore
-from .retrieval import Searcher, SearchResult, plot_result, RERANK_K
+from .retrieval import Searcher, SearchResult, plot_result, RERANK_K, query_paths, format_result
 from .evaluate import make_protocol, evaluate, EvalReport, take_rows
 
 # %% auto #0
@@ -189,7 +189,6 @@ def query_demo(query, # image path (or folder / list file)
                data_dir='data', artifacts_dir='artifacts')->list: # `SearchResult`s
     "Search the index of a finished demo run; saves a gallery figure per query"
     import matplotlib.pyplot as plt
-    from docsearch.retrieval import query_paths
     check_opts(ge=1, top_k=top_k)
     P = _paths(data_dir, artifacts_dir, 'demo-quick' if quick else 'demo')
     if not (P['ckpt'].is_file() and P['index'].is_dir()):
@@ -221,7 +220,6 @@ def docsearch_demo(
     quiet:Param("only warnings and errors", bool)=False,
     verbose:Param("debug messages", bool)=False):
     "Run docsearch end to end on synthetic identity documents, or query a finished run"
-    from docsearch.retrieval import format_result
     setup_logging(quiet, verbose)
     if query:
         for r in query_demo(query, top_k, quick, data_dir, artifacts_dir):

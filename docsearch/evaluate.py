@@ -134,21 +134,21 @@ def error_curve(r:Ranked, q_doc, on_file, g_doc, thresholds=None)->pd.DataFrame:
     return pd.DataFrame(rows)
 
 # %% ../nbs/05a_evaluate.ipynb #b385c0c7
-def _hit_score(h:dict, verified:bool, rule:str='agreement')->float:
-    "A hit's score, lower is closer: when re-ranked minus what `rule` reads (dense `agreement`, 1 if not measured; or `distinct` inliers), else its embedding distance"
-    if not verified: return float(h['distance'])
-    if rule=='inliers': return -float(h.get('distinct') or 0)
-    return -float(h['agreement']) if h.get('agreement') is not None else 1.
+def _hit_score(h:dict, field:str|None=None)->float:
+    "A hit's score, lower is closer: minus the verification score `field` when re-ranked (1 if not measured), else its embedding distance"
+    if field is None: return float(h['distance'])
+    return -float(h[field]) if h.get(field) is not None else 1.
 
 def _searcher_ranked(s:Searcher, e:Embeddings, rows, k:int, thr:float, name:str, fwd_ms:float, local=None)->Ranked:
     "Search embedded rows `rows` of `e` with `s` (hits' ids are gallery rows); `local`: the rows' `LocalFeatures` for re-ranking"
     R,S,M,T,C = [],[],[],[],[]
+    field = None if local is None else s.decision()[0] # what the searcher's rule reads
     for j,i in enumerate(rows):
         t0 = time.perf_counter()
         r = s.search_embedding(e.features[i], e.probs[i], top_k=k, match_threshold=thr, q_local=None if local is None else local[j],
                                q_image=None if local is None else e.paths[i])
         T.append((time.perf_counter()-t0)*1e3+fwd_ms)
-        R.append(np.array([h['id'] for h in r['hits']], dtype=int)); S.append(np.array([_hit_score(h, local is not None, s.rule) for h in r['hits']]))
+        R.append(np.array([h['id'] for h in r['hits']], dtype=int)); S.append(np.array([_hit_score(h, field) for h in r['hits']]))
         M.append(r['matched']); C.append([c for c,_ in r['predicted']])
     return Ranked(name, R, S, np.array(M, bool), np.array(T), thr, C)
 
@@ -165,8 +165,8 @@ def rank_docsearch(s:Searcher, # a searcher over the evaluation gallery (ids = g
     return r
 
 def _rule_threshold(s:Searcher)->float:
-    "The re-ranking searcher's decision threshold on `_hit_score`'s scale (minus its rule's minimum: dense agreement or distinct inliers)"
-    return -float(s.min_inliers if s.rule=='inliers' else s.min_agreement)
+    "The re-ranking searcher's decision threshold on `_hit_score`'s scale (minus its rule's minimum)"
+    return -float(s.decision()[1])
 
 # %% ../nbs/05a_evaluate.ipynb #76f67262
 def _flat(G:np.ndarray):

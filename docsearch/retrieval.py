@@ -287,7 +287,8 @@ def search_embedding(self:Searcher, emb:np.ndarray, # the query's embedding `[D]
                      probs:np.ndarray, # its class probabilities `[C]`
                      top_k:int|None=None, top_n_classes:int|None=None, match_threshold:float|None=None,
                      q_local=None, # the query's `LocalFeatures`: shortlist by visual words and re-rank by verification (if the searcher does)
-                     q_image=None)->dict: # the query image (path, PIL, array): also re-rank and decide by dense `agreement`
+                     q_image=None, # the query image (path, PIL, array): also re-rank and decide by dense `agreement`
+                     early_stop:bool=True)->dict: # stop verifying once a candidate is decisively verified (calibration turns it off)
     "Shortlist by visual words (every class) and by embedding (the routed classes, with fallback and leftovers), then verify"
     k = top_k or self.top_k
     thr = self.match_threshold if match_threshold is None else float(match_threshold)
@@ -302,7 +303,7 @@ def search_embedding(self:Searcher, emb:np.ndarray, # the query's embedding `[D]
         extra = [i for i in ids if i not in hits]
         for i,d in zip(extra, self._distances(emb, extra)): hits[i] = self.store._hit(i, d)
         wsc = dict(zip(c['words'], c['words_scores']))
-        best,verified,predicted = self._rerank(q_local, [dict(hits[i], words_score=wsc.get(i)) for i in ids], q_image, route)
+        best,verified,predicted = self._rerank(q_local, [dict(hits[i], words_score=wsc.get(i)) for i in ids], q_image, route, early_stop)
     best = best[:k]
     for r,h in enumerate(best):
         h['rank'] = r+1
@@ -347,8 +348,14 @@ def _fuse(self:Searcher, route:np.ndarray, cands:list)->np.ndarray:
     return p/p.sum()
 
 @patch
+def decision(self:Searcher, dense:bool=True # is the query image at hand (so dense agreement was measured)?
+            )->tuple: # (the hit field `verified` reads, the minimum it needs)
+    "What decides `verified`: the calibrated `rule` (dense `agreement` or `distinct` inliers); distinct inliers without the query image"
+    return ('agreement', self.min_agreement) if dense and self.rule=='agreement' else ('distinct', self.min_inliers)
+
+@patch
 def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to verify them
-            q_image=None, route=None)->tuple: # (hits re-ordered, best verified?, fused type probabilities)
+            q_image=None, route=None, early_stop:bool=True)->tuple: # (hits re-ordered, best verified?, fused type probabilities)
     "Verify `cands` in order, `dense_k` at a time, until one is decisively verified or `rerank_k` are done; re-order them"
     if not cands: return cands, False, route
     loc,dense = self.store.local,q_image is not None and all(h.get('path') for h in cands)
@@ -367,13 +374,14 @@ def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to ver
             if j in agr or vs[j].H is None or vs[j].inliers<DENSE_MIN_INLIERS: continue
             try: agr[j] = round(agreement(qa, done[j]['path'], vs[j].H, reg, rectify=loc.rectify), 4)
             except (ImageLoadError, OSError, cv2.error) as e: logger.warning(f"{done[j]['path']}: no agreement ({e})"); agr[j] = -1.
-        if agr and max(agr.values()) >= self.min_agreement + DECISIVE_MARGIN: break # decisively verified: stop early
+        if early_stop and agr and max(agr.values()) >= self.min_agreement + DECISIVE_MARGIN: break # decisively verified: stop early
     done = cands[:len(vs)]
     for j,h in enumerate(done): h['agreement'] = agr.get(j, -1.) if dense else None
     if dense: done = sorted(done, key=lambda h: (-h['agreement'], -h['distinct'], -h['inliers'], -(h.get('words_score') or 0), h['distance']))
     else: done = sorted(done, key=lambda h: (-h['distinct'], -h['inliers'], -(h.get('words_score') or 0), h['distance']))
     fused = self._fuse(route, done) if route is not None else route
-    ok = done[0]['agreement'] >= self.min_agreement if dense and self.rule=='agreement' else done[0]['distinct'] >= self.min_inliers
+    field,minimum = self.decision(dense)
+    ok = done[0][field] >= minimum
     return done, bool(ok), fused
 
 # %% ../nbs/05_retrieval.ipynb #d680bcf9
@@ -538,26 +546,24 @@ def _calibrate_verify(self:Searcher, e, ids, target_fmr:float, workers:int)->dic
     loc = self.store.local
     F = compute_features(e.paths, workers, **loc.params)
     imp,gen = [],[] # (distinct inliers, agreement, embedding distance)
-    stop,self.min_agreement = self.min_agreement,np.inf # no early stop while calibrating: each query is scored against all the
-    try: # candidates it is verified against once calibrated (a rule found against fewer competitors would not hold)
-        for i in progress(range(len(e)), desc='calibrating verification', leave=False):
-            r = self.search_embedding(e.features[i], e.probs[i], top_k=self.rerank_k, q_local=F[i], q_image=e.paths[i]) # the search as users run it
-            cands = [h for h in r['hits'] if (ids is None or str(h.get('doc_id'))!=ids[i]) and h['id'] in loc]
-            if cands:
-                bd,ba = cands[0],max(cands, key=lambda h: h['agreement']) # the hit `matched` reads: the first after re-ranking
-                imp.append((bd['distinct'], bd['distance'], ba['agreement'], ba['distance']))
-            if ids is None: continue
-            ctx = cands # the other documents the search verified: the context a genuine match competes in
-            vs,groups = [h['_v'] for h in ctx],[str(h.get('doc_id', h['id'])) for h in ctx] # the search's own verifications
-            for j in np.flatnonzero(ids==ids[i]):
-                if j==i: continue
-                vg = verify_pair(F[i], F[j], loc.method)
-                d = distinct_inliers([vg]+vs, len(F[i]), ['__query__']+groups)
-                dense = vg.H is not None and vg.inliers>=DENSE_MIN_INLIERS
-                a = agreement(e.paths[i], e.paths[j], vg.H, shortlist_region(F[i], [vg]+vs), rectify=loc.rectify) if dense else -1.
-                dist = float(np.linalg.norm(e.features[i]-e.features[j]))
-                gen.append((int(d[0]), dist, a, dist))
-    finally: self.min_agreement = stop
+    for i in progress(range(len(e)), desc='calibrating verification', leave=False):
+        r = self.search_embedding(e.features[i], e.probs[i], top_k=self.rerank_k, q_local=F[i], q_image=e.paths[i],
+                                  early_stop=False) # the search as users run it, against every candidate: a rule found against fewer
+                                                    # competitors (distinct inliers fall as more are verified) would not hold
+        cands = [h for h in r['hits'] if (ids is None or str(h.get('doc_id'))!=ids[i]) and h['id'] in loc]
+        if cands:
+            bd,ba = cands[0],max(cands, key=lambda h: h['agreement']) # the hit `matched` reads: the first after re-ranking
+            imp.append((bd['distinct'], bd['distance'], ba['agreement'], ba['distance']))
+        if ids is None: continue
+        vs,groups = [h['_v'] for h in cands],[str(h.get('doc_id', h['id'])) for h in cands] # the other documents the search verified: a genuine match competes with them
+        for j in np.flatnonzero(ids==ids[i]):
+            if j==i: continue
+            vg = verify_pair(F[i], F[j], loc.method)
+            d = distinct_inliers([vg]+vs, len(F[i]), ['__query__']+groups)
+            dense = vg.H is not None and vg.inliers>=DENSE_MIN_INLIERS
+            a = agreement(e.paths[i], e.paths[j], vg.H, shortlist_region(F[i], [vg]+vs), rectify=loc.rectify) if dense else -1.
+            dist = float(np.linalg.norm(e.features[i]-e.features[j]))
+            gen.append((int(d[0]), dist, a, dist))
     imp,gen = np.array(imp, float).reshape(-1,4),np.array(gen, float).reshape(-1,4)
     gate = float(np.percentile(gen[:,1], 99)) if len(gen) else None
     ok,m = _min_score(imp[:,:2], gate, target_fmr)

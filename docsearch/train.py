@@ -14,9 +14,8 @@ from torch import Tensor
 from torch.utils.data import DataLoader
 from fastcore.script import call_parse, store_true, Param
 from .core import *
-from .core import field_index
 from .model import *
-from .data import DocDataset, train_tfms, eval_tfms, collate_items
+from .data import DocDataset, train_tfms, eval_tfms, collate_items, worker_init
 from .rectify import Rectifier
 
 # %% auto #0
@@ -150,7 +149,6 @@ def _adamw(model, lr:float, wd:float):
 
 # %% ../nbs/02_train.ipynb #46eb5381
 def _loader(ds, batches, workers:int, seed:int)->DataLoader:
-    from docsearch.data import worker_init
     return DataLoader(ds, batch_sampler=batches, num_workers=workers, collate_fn=collate_items,
                       worker_init_fn=worker_init, generator=torch.Generator().manual_seed(seed))
 
