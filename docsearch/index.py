@@ -4,10 +4,11 @@
 
 # %% ../nbs/04_indexing.ipynb #d45b7494
 from __future__ import annotations
-import contextlib, datetime, hashlib, json, logging, math, os, resource, shutil, time
+import atexit, contextlib, datetime, hashlib, json, logging, math, os, resource, shutil, time, uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 import numpy as np
 import faiss
 from fastcore.basics import patch, store_attr
@@ -20,15 +21,15 @@ from .words import Vocabulary, WordIndex, WordsError, default_vocabulary, DEFAUL
 from .rectify import RECTIFY_MODES
 
 # %% auto #0
-__all__ = ['logger', 'FORMAT_VERSION', 'APPROX_THRESHOLD', 'VOCAB_PER_WORD', 'IndexFormatError', 'faiss_threads',
-           'ClassIndexStore', 'Hits', 'IndexLockedError', 'index_lock', 'index_embeddings', 'docsearch_index',
-           'bench_search']
+__all__ = ['logger', 'FORMAT_VERSION', 'APPROX_THRESHOLD', 'STORES', 'VOCAB_PER_WORD', 'IndexFormatError', 'faiss_threads',
+           'ClassIndexStore', 'Hits', 'IndexLockedError', 'index_lock', 'VectorStore', 'open_qdrant', 'close_qdrant',
+           'QdrantBucket', 'QdrantStore', 'index_embeddings', 'docsearch_index', 'bench_search']
 
 # %% ../nbs/04_indexing.ipynb #da582109
 logger = logging.getLogger(__name__)
 
 # %% ../nbs/04_indexing.ipynb #7fe359d9
-FORMAT_VERSION = 2 # version of the saved index folder layout (2: manifest.json carries its own checksum); `ClassIndexStore.load` refuses newer ones
+FORMAT_VERSION = 3 # newest index folder layout this version reads (2: manifest.json carries its own checksum; 3: vectors in a Qdrant collection); `ClassIndexStore.load` refuses newer ones
 APPROX_THRESHOLD = 50_000 # class size from which a class gets an approximate (IVF) index
 
 class IndexFormatError(ValueError):
@@ -58,6 +59,7 @@ def faiss_threads(n:int|None): # OpenMP threads for FAISS inside the block; `Non
 # %% ../nbs/04_indexing.ipynb #48b6bc32
 class ClassIndexStore:
     "One FAISS index per `doc_type` plus a leftovers index for rare ones, with stable ids and metadata"
+    format_version = 2 # the index folder layout this store writes
     def __init__(self, dim:int, # embedding size
                  classes=None, # known `doc_type`s (more are added as they appear)
                  fingerprint:str='', # fingerprint of the model whose embeddings this holds
@@ -81,6 +83,8 @@ class ClassIndexStore:
         self.words = None # `WordIndex` of the gallery's visual words (instance shortlist), or None
 
     def __len__(self): return sum(self._count.values())
+
+STORES = {'faiss': ClassIndexStore} # `store.kind` in a manifest -> the class that reads it
 
 # %% ../nbs/04_indexing.ipynb #4615ed21
 def _as_matrix(x, dim, name='features')->np.ndarray:
@@ -271,6 +275,17 @@ def search_class(self:ClassIndexStore, cls:str, # the `doc_type` to search
     "The `k` nearest vectors of one `doc_type`, wherever they are stored"
     return self.search(q, classes=[cls], k=k, include_leftovers=False)
 
+@patch
+def vectors(self:ClassIndexStore, ids)->np.ndarray: # float32 `[len(ids), dim]`, NaN rows for ids not stored
+    "The stored vectors of gallery `ids`"
+    out = np.full((len(ids), self.dim), np.nan, np.float32)
+    for j,i in enumerate(ids):
+        c = self._where(int(i))
+        if c is None: continue
+        try: out[j] = self.indexes.get(c, self.leftovers).reconstruct(int(i))
+        except RuntimeError: pass # an IVF index without a direct map cannot give vectors back
+    return out
+
 # %% ../nbs/04_indexing.ipynb #14790ef8
 def _content_hashes(paths, X)->np.ndarray:
     "SHA-256 of each image file's bytes; 'emb:' + SHA-256 of its embedding row where the file cannot be read"
@@ -342,11 +357,14 @@ def info(self:ClassIndexStore)->dict:
                 leftovers=sorted(self._left), leftovers_n=int(self.leftovers.ntotal),
                 local=None if self.local is None else dict(method=self.local.method, n=len(self.local)),
                 words=None if self.words is None else dict(n_words=self.words.vocab.n_words, n=len(self.words), vocab=self.words.vocab.source),
-                graduating_threshold=self.graduating_threshold, next_id=self.next_id, rectify=self.rectify)
+                graduating_threshold=self.graduating_threshold, next_id=self.next_id, rectify=self.rectify, store=self.store_info)
+
+@patch(as_prop=True)
+def store_info(self:ClassIndexStore)->dict: return dict(kind='faiss') # where the vectors live
 
 @patch
 def __repr__(self:ClassIndexStore):
-    return (f"ClassIndexStore({len(self)} vectors, dim={self.dim}, {len(self.indexes)} class indexes, "
+    return (f"{type(self).__name__}({len(self)} vectors, dim={self.dim}, {len(self.indexes)} class indexes, "
             f"leftovers={self.leftovers.ntotal} of {sorted(self._left)}, next_id={self.next_id})")
 
 @patch
@@ -393,29 +411,38 @@ def save(self:ClassIndexStore, path, # folder to write
     path = Path(path)
     _clean_stale(path)
     with atomic_dir(path, overwrite=overwrite) as tmp:
-        indexes = {}
-        for c,index in self.indexes.items():
-            fn = f'class-{self.classes.index(c):03d}.faiss'
-            faiss.write_index(index, str(tmp/fn))
-            indexes[c] = dict(file=fn, kind='ivf' if _is_ivf(index) else 'flat', n=int(index.ntotal))
-        faiss.write_index(self.leftovers, str(tmp/'leftovers.faiss'))
+        vectors = self._write_vectors(tmp)
         (tmp/'meta.json').write_text(json.dumps(self._meta_json()), encoding='utf-8')
         if self.local is not None: self.local.save(tmp/'local.npz')
         if self.words is not None: self.words.save(tmp/'words.npz'); self.words.vocab.save(tmp/'vocab.npz')
         files = {p.name:dict(size=p.stat().st_size, sha256=_sha256(p)) for p in sorted(tmp.iterdir())}
         for p in tmp.iterdir(): _fsync(p)
-        man = dict(format_version=FORMAT_VERSION, dim=self.dim, metric='l2', classes=self.classes,
+        man = dict(format_version=self.format_version, dim=self.dim, metric='l2', classes=self.classes,
                    fingerprint=self.fingerprint, rectify=self.rectify, graduating_threshold=self.graduating_threshold,
                    approx_threshold=self.approx_threshold, nprobe=self.nprobe, next_id=self.next_id,
-                   n_vectors=len(self), indexes=indexes, calibration=self.calibration,
+                   n_vectors=len(self), **vectors, calibration=self.calibration,
                    local=None if self.local is None else dict(file='local.npz', n=len(self.local), **self.local.params),
                    words=None if self.words is None else dict(file='words.npz', vocab='vocab.npz', n=len(self.words), n_words=self.words.vocab.n_words,
                                                               tau=self.words.tau, vocab_source=self.words.vocab.source),
-                   leftovers=dict(file='leftovers.faiss', n=int(self.leftovers.ntotal), classes=sorted(self._left)),
                    saved_at=_utcnow(), files=files)
         man['manifest_sha256'] = _manifest_sha256(man)
         with atomic_write(tmp/'manifest.json') as f: json.dump(man, f, indent=1)
+    self._saved(path)
     return path
+
+@patch
+def _write_vectors(self:ClassIndexStore, tmp:Path)->dict:
+    "Write the FAISS files into folder `tmp`; returns their manifest entries (`indexes`, `leftovers`)"
+    indexes = {}
+    for c,index in self.indexes.items():
+        fn = f'class-{self.classes.index(c):03d}.faiss'
+        faiss.write_index(index, str(tmp/fn))
+        indexes[c] = dict(file=fn, kind='ivf' if _is_ivf(index) else 'flat', n=int(index.ntotal))
+    faiss.write_index(self.leftovers, str(tmp/'leftovers.faiss'))
+    return dict(indexes=indexes, leftovers=dict(file='leftovers.faiss', n=int(self.leftovers.ntotal), classes=sorted(self._left)))
+
+@patch
+def _saved(self:ClassIndexStore, path:Path): pass # after the folder is in place: a store backed elsewhere finishes its removals here
 
 # %% ../nbs/04_indexing.ipynb #887abad9
 def _read_manifest(path:Path)->dict:
@@ -446,7 +473,7 @@ def _read_manifest(path:Path)->dict:
     missing = [k for k in ('dim','metric','classes','fingerprint','next_id','indexes','leftovers','files') if k not in man]
     if missing: raise IndexFormatError(f"{mfn} lacks fields {missing}; rebuild the index")
     if man['metric']!='l2': raise IndexFormatError(f"{mfn}: metric {man['metric']!r} is not supported (only 'l2'); rebuild the index")
-    unlisted = [e['file'] for e in [*man['indexes'].values(), man['leftovers']] if e['file'] not in man['files']]
+    unlisted = [e['file'] for e in [*man['indexes'].values(), man['leftovers']] if 'file' in e and e['file'] not in man['files']]
     if unlisted: raise IndexFormatError(f"{mfn}: index files {unlisted} have no checksum in `files`; rebuild the index")
     return man
 
@@ -487,19 +514,31 @@ def load(cls:ClassIndexStore, path, # index folder written by `ClassIndexStore.s
     if expect_fingerprint is not None and man['fingerprint']!=expect_fingerprint:
         raise IndexFormatError(f"{path} was built with model {man['fingerprint']!r}, not {expect_fingerprint!r}; "
                                "rebuild it from embeddings of the current model")
+    kind = (man.get('store') or {}).get('kind', 'faiss')
+    if kind not in STORES: raise IndexFormatError(f"{path}: vectors in a {kind!r} store, which this docsearch does not know (it knows {list(STORES)}); upgrade docsearch")
+    if not issubclass(cls, STORES[kind]): cls = STORES[kind]
     _check_files(path, man)
     store = cls(man['dim'], classes=man['classes'], fingerprint=man['fingerprint'],
                 graduating_threshold=man.get('graduating_threshold', IndexConfig.graduating_threshold),
                 approx_threshold=man.get('approx_threshold', APPROX_THRESHOLD),
-                nprobe=nprobe or man.get('nprobe', 32), threads=threads, rectify=man.get('rectify', 'off')) # indexes from before rectification: 'off'
+                nprobe=nprobe or man.get('nprobe', 32), threads=threads, rectify=man.get('rectify', 'off'), # indexes from before rectification: 'off'
+                **cls._store_args(man))
     store.next_id = man['next_id']
     store.calibration = man.get('calibration') or {}
-    store.indexes = {c:_read_index(path/e['file'], man['dim'], e['n']) for c,e in man['indexes'].items()}
-    store.leftovers = _read_index(path/man['leftovers']['file'], man['dim'], man['leftovers']['n'])
+    store._read_vectors(path, man)
     store._set_meta(json.loads((path/'meta.json').read_text(encoding='utf-8')), path)
     if man.get('local'): store._load_local(path, man)
     if man.get('words'): store._load_words(path, man)
     return store
+
+@patch(cls_method=True)
+def _store_args(cls:ClassIndexStore, man:dict)->dict: return {} # constructor arguments the manifest's `store` entry gives
+
+@patch
+def _read_vectors(self:ClassIndexStore, path:Path, man:dict):
+    "Read the FAISS files the manifest lists (already checksummed)"
+    self.indexes = {c:_read_index(path/e['file'], man['dim'], e['n']) for c,e in man['indexes'].items()}
+    self.leftovers = _read_index(path/man['leftovers']['file'], man['dim'], man['leftovers']['n'])
 
 # %% ../nbs/04_indexing.ipynb #0f135692
 @patch
@@ -517,8 +556,12 @@ def _set_meta(self:ClassIndexStore, m:dict, path):
     for c in set(dt.tolist()) - set(self.indexes): self._left[c] = set(idarr[dt==c].tolist())
     for c,index in [*self.indexes.items(), ('leftovers', self.leftovers)]:
         want = idarr[np.isin(dt, list(self._left))] if c=='leftovers' else idarr[dt==c]
-        ok = len(want)==index.ntotal and (_is_ivf(index) or set(faiss.vector_to_array(index.id_map).tolist())==set(want.tolist()))
+        ok = len(want)==index.ntotal and self._holds(index, want)
         if not ok: raise IndexFormatError(f"{path}/meta.json does not match the vectors of index {c!r}; rebuild the index")
+
+@patch
+def _holds(self:ClassIndexStore, index, ids)->bool: # does `index` hold exactly `ids`? (IVF: taken on trust, its size is checked)
+    return _is_ivf(index) or set(faiss.vector_to_array(index.id_map).tolist())==set(np.asarray(ids).tolist())
 
 # %% ../nbs/04_indexing.ipynb #d7fce1ea
 @patch
@@ -607,7 +650,260 @@ def set_words(self:ClassIndexStore, n_words:int|None=65536, # vocabulary size; 0
     self.words.add(live, [self.local[i] for i in live])
     return self
 
+# %% ../nbs/04_indexing.ipynb #9b82f846
+@runtime_checkable
+class VectorStore(Protocol):
+    "What search needs of a gallery store: `ClassIndexStore` (FAISS files, the default) and `QdrantStore` provide it"
+    dim:int; classes:list; meta:dict; next_id:int
+    def add(self, features, doc_types, paths, added_at=None, **extra)->np.ndarray: ... # new ids
+    def remove(self, ids)->int: ... # number removed
+    def search(self, q, classes=None, k:int=5, include_leftovers:bool=True): ... # `Hits` per query
+    def vectors(self, ids)->np.ndarray: ... # stored vectors, NaN rows where absent
+    def save(self, path, overwrite:bool=False)->Path: ...
+    def __len__(self)->int: ...
+
+# %% ../nbs/04_indexing.ipynb #f8e43308
+def _qdrant():
+    "The `qdrant_client` module, or a one-line error naming the extra that installs it"
+    try: import qdrant_client
+    except ImportError: raise ImportError("the Qdrant store needs qdrant-client: pip install 'docsearch[scale]' (or -e '.[scale]' in a checkout)") from None
+    return qdrant_client
+
+_CLIENTS = {} # location -> open client: Qdrant's local mode allows one client per folder and process
+
+def _is_url(location:str)->bool: return str(location).startswith(('http://', 'https://'))
+
+def open_qdrant(location:str, # a local folder (embedded mode) or a server URL
+                  api_key:str|None=None): # server API key (default: $QDRANT_API_KEY); never saved
+    "A shared `QdrantClient` for `location`: embedded local mode for a folder, the server for a URL"
+    qc,key = _qdrant(),str(location)
+    if not _is_url(key): key = os.path.abspath(key)
+    if key in _CLIENTS: return _CLIENTS[key]
+    if _is_url(key): client = qc.QdrantClient(url=key, api_key=api_key or os.environ.get('QDRANT_API_KEY'))
+    else:
+        try: client = qc.QdrantClient(path=key)
+        except RuntimeError as e:
+            raise IndexLockedError(f"Qdrant folder {key} is open in another process ({e}); the embedded mode serves one process at a time: "
+                                   "stop the other one, or run a Qdrant server and pass its URL") from None
+    _CLIENTS[key] = client
+    return client
+
+def close_qdrant(location=None): # a location, or None for all
+    "Close shared Qdrant clients (so another process may open an embedded folder)"
+    keys = list(_CLIENTS) if location is None else [location if _is_url(location) else os.path.abspath(location)]
+    for k in keys:
+        c = _CLIENTS.pop(k, None)
+        if c is not None: c.close()
+
+atexit.register(close_qdrant) # an embedded client still open at interpreter exit warns from its __del__
+
+
+# %% ../nbs/04_indexing.ipynb #0d4a5834
+class QdrantBucket:
+    "One class (or the leftovers) of a `QdrantStore`: the part of the FAISS index interface the store uses, as a payload filter"
+    def __init__(self, store, cls:str|None, n:int=0): self.store,self.cls,self.ntotal = store,cls,n # `cls` None: the leftovers
+    def __repr__(self): return f"QdrantBucket({self.cls or 'leftovers'}, {self.ntotal} vectors)"
+    @property
+    def classes(self)->list: return [self.cls] if self.cls is not None else sorted(self.store._left)
+    def add_with_ids(self, X, ids): self.store._upsert(X, ids); self.ntotal += len(ids)
+    def remove_ids(self, ids): self.store._delete(ids); self.ntotal -= len(ids)
+
+class QdrantStore(ClassIndexStore):
+    "A `ClassIndexStore` whose vectors live in a Qdrant collection (one point per image; classes are payload filters)"
+    format_version = 3
+    def __init__(self, dim:int, location:str='qdrant', # a local folder (embedded mode) or a server URL
+                 collection:str|None=None, # collection name (default: a new one)
+                 api_key:str|None=None, # server API key (default: $QDRANT_API_KEY); never saved
+                 **kwargs): # as `ClassIndexStore`
+        super().__init__(dim, **kwargs)
+        self.location,self.api_key = str(location),api_key
+        self.collection = collection or f'docsearch_{uuid.uuid4().hex[:12]}'
+        self.leftovers = QdrantBucket(self, None)
+        self._pending = set() # removed ids still in the collection until the folder that forgets them is saved
+        self._created = collection is not None
+
+STORES['qdrant'] = QdrantStore
+
+
+# %% ../nbs/04_indexing.ipynb #ec855e19
+@patch(as_prop=True)
+def client(self:QdrantStore): return open_qdrant(self.location, self.api_key)
+
+@patch
+def _ensure_collection(self:QdrantStore):
+    "Create the collection (dense `emb` vectors, L2; sparse `words` with IDF) the first time it is needed"
+    if self._created: return
+    m = _qdrant().models
+    self.client.create_collection(self.collection, vectors_config={'emb': m.VectorParams(size=self.dim, distance=m.Distance.EUCLID)},
+                                  sparse_vectors_config={'words': m.SparseVectorParams(modifier=m.Modifier.IDF)})
+    if _is_url(self.location): self.client.create_payload_index(self.collection, 'doc_type', m.PayloadSchemaType.KEYWORD)
+    self._created = True
+
+@patch
+def _upsert(self:QdrantStore, X, ids, bs:int=256):
+    "Write points `ids` with vectors `X` and their metadata as payload"
+    self._ensure_collection()
+    m,meta = _qdrant().models,self.meta
+    for s in range(0, len(ids), bs):
+        pts = [m.PointStruct(id=int(i), vector={'emb': x.tolist()},
+                             payload={k:meta[k][int(i)] for k in meta if meta[k][int(i)] is not None})
+               for i,x in zip(ids[s:s+bs], X[s:s+bs])]
+        self.client.upsert(self.collection, pts, wait=True)
+
+@patch
+def _delete(self:QdrantStore, ids): self._pending.update(int(i) for i in ids) # hidden from search now, deleted after the save
+
+@patch
+def _new_index(self:QdrantStore, X, ids)->QdrantBucket:
+    raise NotImplementedError # classes are payload filters: see `_add_class`
+
+@patch
+def _add_class(self:QdrantStore, c, X, ids):
+    "Add vectors of class `c`; a class graduates from the leftovers by becoming its own filter (no vectors move)"
+    self._upsert(X, ids)
+    if c in self.indexes: self.indexes[c].ntotal += len(ids)
+    elif self._count[c]+len(ids) >= self.graduating_threshold:
+        old = self._left.pop(c, set())
+        self.leftovers.ntotal -= len(old)
+        self.indexes[c] = QdrantBucket(self, c, len(old)+len(ids))
+    else:
+        self.leftovers.ntotal += len(ids)
+        self._left.setdefault(c, set()).update(ids.tolist())
+    self._count[c] += len(ids)
+
+
+# %% ../nbs/04_indexing.ipynb #63fd4280
+@patch
+def _search_index(self:QdrantStore, index:QdrantBucket, Q, k, ids=None)->tuple:
+    "Squared L2 distances and ids of the `k` nearest in bucket `index` (as FAISS gives them), optionally only among `ids`"
+    k = min(k, index.ntotal)
+    D,I = np.full((len(Q), max(k, 0)), np.inf, np.float32),np.full((len(Q), max(k, 0)), -1, np.int64)
+    if k<1 or not index.classes: return D,I
+    m = _qdrant().models
+    must = [m.FieldCondition(key='doc_type', match=m.MatchAny(any=index.classes))]
+    if ids is not None: must.append(m.HasIdCondition(has_id=[int(i) for i in ids]))
+    flt = m.Filter(must=must, must_not=[m.HasIdCondition(has_id=sorted(self._pending))] if self._pending else None)
+    exact = index.ntotal < self.approx_threshold # as FAISS: exact below the threshold, approximate (HNSW) above
+    params = m.SearchParams(exact=exact) if _is_url(self.location) else None # the embedded mode is always exact
+    reqs = [m.QueryRequest(query=q.tolist(), using='emb', filter=flt, limit=k, params=params) for q in Q]
+    for r,res in enumerate(self.client.query_batch_points(self.collection, reqs)):
+        for j,p in enumerate(res.points): D[r,j],I[r,j] = p.score**2,p.id
+    return D,I
+
+@patch
+def vectors(self:QdrantStore, ids)->np.ndarray:
+    "The stored vectors of gallery `ids` (NaN rows for ids not stored), in one request"
+    out = np.full((len(ids), self.dim), np.nan, np.float32)
+    want = [int(i) for i in ids if self._where(int(i)) is not None]
+    if not want: return out
+    got = {p.id:p.vector['emb'] for p in self.client.retrieve(self.collection, want, with_vectors=['emb'], with_payload=False)}
+    for j,i in enumerate(ids):
+        if int(i) in got: out[j] = got[int(i)]
+    return out
+
+
+# %% ../nbs/04_indexing.ipynb #e143f020
+@patch
+def _holds(self:QdrantStore, index, ids)->bool: return True # the collection's points are checked as a whole in `_read_vectors`
+
+@patch
+def _write_vectors(self:QdrantStore, tmp:Path)->dict:
+    "Manifest entries of the collection (its points are written as they are added)"
+    self._ensure_collection()
+    return dict(store=self.store_info,
+                indexes={c:dict(kind='qdrant', n=int(b.ntotal)) for c,b in self.indexes.items()},
+                leftovers=dict(kind='qdrant', n=int(self.leftovers.ntotal), classes=sorted(self._left)))
+
+@patch
+def _saved(self:QdrantStore, path:Path):
+    "Delete the points of removed ids, now that the saved folder no longer lists them"
+    if not self._pending: return
+    m = _qdrant().models
+    self.client.delete(self.collection, m.PointIdsList(points=sorted(self._pending)), wait=True)
+    self._pending = set()
+
+@patch(cls_method=True)
+def _store_args(cls:QdrantStore, man:dict)->dict: return dict(location=man['store']['location'], collection=man['store']['collection'])
+
+@patch
+def _read_vectors(self:QdrantStore, path:Path, man:dict):
+    "Open the collection the manifest names and check it holds every live id (points left by an interrupted write are hidden)"
+    fix = f"rebuild the index with `docsearch_index --embeddings FILE.npz --out {path} --overwrite --store qdrant --qdrant {self.location}`"
+    if not self.client.collection_exists(self.collection):
+        raise IndexFormatError(f"{path}: Qdrant collection {self.collection!r} not found at {self.location}; {fix}")
+    size = self.client.get_collection(self.collection).config.params.vectors['emb'].size
+    if size!=man['dim']: raise IndexFormatError(f"{path}: Qdrant collection {self.collection!r} holds {size}-d vectors but manifest.json says {man['dim']}; {fix}")
+    self.indexes = {c:QdrantBucket(self, c, e['n']) for c,e in man['indexes'].items()}
+    self.leftovers = QdrantBucket(self, None, man['leftovers']['n'])
+
+@patch
+def _set_meta(self:QdrantStore, m:dict, path):
+    ClassIndexStore._set_meta(self, m, path)
+    live = set(m['id'])
+    n = self.client.count(self.collection, exact=True).count
+    if n==len(live): return
+    have,off = set(),None
+    while True:
+        pts,off = self.client.scroll(self.collection, limit=10_000, offset=off, with_payload=False, with_vectors=False)
+        have.update(p.id for p in pts)
+        if off is None: break
+    if live-have: raise IndexFormatError(f"{path}: Qdrant collection {self.collection!r} lacks {len(live-have)} of the index's points (e.g. ids {sorted(live-have)[:5]}); "
+                                         f"rebuild the index with `docsearch_index --embeddings FILE.npz --out {path} --overwrite --store qdrant`")
+    self._pending = have-live # an interrupted add or remove: hidden now, deleted at the next save
+    logger.warning(f"{path}: Qdrant collection {self.collection!r} holds {len(self._pending)} points the index does not list (an interrupted write); "
+                   "they are ignored, and deleted at the next save")
+
+@patch(as_prop=True)
+def store_info(self:QdrantStore)->dict: return self._write_vectors_entry()
+
+@patch
+def _write_vectors_entry(self:QdrantStore)->dict:
+    return dict(kind='qdrant', location=self.location if _is_url(self.location) else os.path.abspath(self.location), collection=self.collection)
+
+
+# %% ../nbs/04_indexing.ipynb #75454b89
+@patch
+def _push_words(self:QdrantStore, ids, bs:int=256):
+    "Write the visual words of `ids` as the points' sparse `words` vectors (binary, unit norm; Qdrant applies the idf)"
+    m,w = _qdrant().models,self.words
+    slot = dict(zip(w.ids.tolist(), range(len(w.ids))))
+    pts = []
+    for i in ids:
+        j = slot.get(int(i))
+        if j is None: continue
+        u = np.unique(w.words[w.offsets[j]:w.offsets[j+1]])
+        pts.append(m.PointVectors(id=int(i), vector={'words': m.SparseVector(indices=u.tolist(), values=[float(1/np.sqrt(max(len(u), 1)))]*len(u))}))
+    for s in range(0, len(pts), bs): self.client.update_vectors(self.collection, pts[s:s+bs], wait=True)
+
+@patch
+def add(self:QdrantStore, features, doc_types, paths, added_at:str|None=None, **extra)->np.ndarray:
+    "As `ClassIndexStore.add`, writing each point's visual words too"
+    ids = ClassIndexStore.add(self, features, doc_types, paths, added_at, **extra)
+    if self.words is not None: self._push_words(ids)
+    return ids
+
+@patch
+def set_words(self:QdrantStore, n_words:int|None=65536, vocab='auto', tau:int=20)->QdrantStore:
+    "As `ClassIndexStore.set_words`, writing the points' sparse `words` vectors (or deleting them)"
+    had = self.words is not None
+    ClassIndexStore.set_words(self, n_words, vocab, tau)
+    live = self._live_ids()
+    if self.words is not None: self._push_words(live)
+    elif had and len(live): self.client.delete_vectors(self.collection, ['words'], _qdrant().models.PointIdsList(points=live.tolist()))
+    return self
+import atexit
+atexit.register(close_qdrant) # an embedded client closed at interpreter exit warns from its __del__
+
+
 # %% ../nbs/04_indexing.ipynb #bc6b5218
+def _qdrant_entry(path:Path, api_key=None)->tuple|None:
+    "(location, collection) of the Qdrant collection index folder `path` keeps its vectors in (its client opened with `api_key`), or None"
+    try: s = _read_manifest(path).get('store') or {}
+    except (OSError, IndexFormatError): return None
+    if s.get('kind')!='qdrant': return None
+    if api_key: open_qdrant(s['location'], api_key) # shared: `ClassIndexStore.load` reuses it
+    return s['location'],s['collection']
+
 def index_embeddings(out, # index folder to create or update
                      embeddings=None, # `.npz` to build a new index from
                      add=None, # `.npz` to add to the index in `out`
@@ -620,10 +916,15 @@ def index_embeddings(out, # index folder to create or update
                      words:int|None=None, # visual-word vocabulary size (0: none); `None`: 65536 for a new ORB index, else as it is
                      wait:float=0., # seconds to wait for another writer of `out` (0: refuse at once)
                      allow_duplicates:bool=False, # add images already in the index again?
-                     rectify:str|None=None)->dict: # 'auto' or 'off': must be how the embeddings were extracted (`None`: as they were). Returns a summary
+                     rectify:str|None=None, # 'auto' or 'off': must be how the embeddings were extracted (`None`: as they were)
+                     backend:str|None=None, # where the vectors live: 'faiss' (files in `out`) or 'qdrant'; `None`: 'faiss' for a new index, else as it is
+                     qdrant:str|None=None, # Qdrant folder or URL for a new 'qdrant' index (default: the folder `out`.qdrant beside `out`)
+                     qdrant_api_key:str|None=None)->dict: # Qdrant server API key (default: $QDRANT_API_KEY; never saved). Returns a summary
     "Build, extend or prune the index folder `out` under its writer's lock; returns a summary"
     with index_lock(out, wait):
         out = Path(out)
+        if backend not in (None, *STORES): raise ValueError(f"--store takes one of {', '.join(STORES)}, got {backend!r}")
+        old = _qdrant_entry(out, qdrant_api_key) # (location, collection) of the Qdrant collection `out` uses now, or None
         if isinstance(remove, str):
             try: remove = [int(x) for x in remove.replace(' ','').split(',') if x]
             except ValueError: raise ValueError(f"--remove takes comma-separated integer ids like 3,7,9, got {remove!r}") from None
@@ -635,10 +936,16 @@ def index_embeddings(out, # index folder to create or update
             if rectify is not None and emb.rectify!=rectify:
                 raise ValueError(f"{embeddings}: extracted with rectify={emb.rectify!r}, not {rectify!r}; re-extract with `docsearch_extract --rectify {rectify}` "
                                  f"or pass --rectify {emb.rectify}")
-            store = ClassIndexStore.from_embeddings(emb, threads=None, **kw).set_local(local or 'orb', workers)
+            if qdrant is not None and backend!='qdrant': raise ValueError("--qdrant names where a Qdrant store lives: pass --store qdrant with it")
+            if backend=='qdrant': kw.update(location=qdrant or f'{out}.qdrant', api_key=qdrant_api_key)
+            store = STORES[backend or 'faiss'].from_embeddings(emb, threads=None, **kw).set_local(local or 'orb', workers)
             if words is None and store.local is not None and store.local.method=='orb': words = 65536
         else:
             store = ClassIndexStore.load(out, threads=None)
+            kind = next(k for k,c in STORES.items() if type(store) is c)
+            if backend not in (None, kind) or qdrant is not None:
+                raise ValueError(f"{out} keeps its vectors in {kind}{' at '+store.location if kind=='qdrant' else ''}; to move them, rebuild it: "
+                                 f"--embeddings FILE.npz --overwrite --store {backend or kind}{' --qdrant '+qdrant if qdrant else ''}")
             for k,v in kw.items(): setattr(store, k, v)
             if rectify is not None and rectify!=store.rectify:
                 raise ValueError(f"{out} holds images prepared with rectify={store.rectify!r}; rebuild it from embeddings extracted with --rectify {rectify}, or pass --rectify {store.rectify}")
@@ -652,6 +959,8 @@ def index_embeddings(out, # index folder to create or update
         rewords = words is not None and (words or 0)!=(store.words.vocab.n_words if store.words else 0)
         if rewords: store.set_words(words)
         if embeddings is not None or added or removed or relocal or rewords: store.save(out, overwrite=True)
+        if embeddings is not None and old and old!=(getattr(store, 'location', None), getattr(store, 'collection', None)):
+            open_qdrant(old[0], qdrant_api_key).delete_collection(old[1]) # the rebuilt index no longer uses it
         return dict(out=str(out), **store.info(), added=added, removed=removed, duplicates=store.n_duplicates)
 
 # %% ../nbs/04_indexing.ipynb #908fd6e8
@@ -670,13 +979,16 @@ def docsearch_index(embeddings:str=None, # embeddings .npz to build a new index 
                     wait:float=0., # seconds to wait for another writer of --out (default: refuse at once)
                     allow_duplicates:bool=False, # add images already in the index again
                     rectify:str=None, # auto or off: how the images were prepared; must match the embeddings (default: as they were extracted)
+                    store:str=None, # where the vectors live: faiss (files in --out) or qdrant (a collection; see --qdrant); default: faiss for a new index, else as it is
+                    qdrant:str=None, # Qdrant for --store qdrant: a folder (embedded mode, one process at a time) or a server URL (default: the folder OUT.qdrant)
+                    qdrant_api_key:str=None, # Qdrant server API key (default: $QDRANT_API_KEY); never saved
                     quiet:bool=False, # only warnings and errors
                     verbose:bool=False): # debug messages too
     "Build a per-class FAISS index folder from embeddings, or add to / remove from one; prints a JSON summary"
     setup_logging(quiet, verbose)
     if out is None: raise ValueError("--out is required: the index folder to build or update; pass --out INDEX")
     summary = index_embeddings(out, embeddings, add, remove, graduating_threshold, approx_threshold, overwrite, local, workers, words, wait=wait,
-                               allow_duplicates=allow_duplicates, rectify=rectify)
+                               allow_duplicates=allow_duplicates, rectify=rectify, backend=store, qdrant=qdrant, qdrant_api_key=qdrant_api_key)
     print(json.dumps(summary, indent=1))
 
 # %% ../nbs/04_indexing.ipynb #9700b2fd

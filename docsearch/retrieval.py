@@ -253,13 +253,8 @@ def _route(self:Searcher, probs:np.ndarray, # the classifier's probabilities `[C
 @patch
 def _distances(self:Searcher, emb:np.ndarray, ids)->list:
     "Embedding distances from `emb` to gallery `ids` (inf where the vector cannot be read back)"
-    out = []
-    for i in ids:
-        c = self.store.meta['doc_type'][int(i)]
-        index = self.store.indexes.get(c, self.store.leftovers)
-        try: out.append(float(np.linalg.norm(index.reconstruct(int(i)) - emb)))
-        except RuntimeError: out.append(float('inf'))
-    return out
+    d = np.linalg.norm(self.store.vectors(list(ids)) - emb, axis=1) if len(ids) else np.zeros(0)
+    return np.nan_to_num(d, nan=np.inf).tolist()
 
 # %% ../nbs/05_retrieval.ipynb #11272943
 ROUTE_VOTES = 20 # best visual-word matches whose classes vote in routing
