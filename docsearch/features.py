@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 # %% auto #0
 __all__ = ['logger', 'ImageList', 'read_list', 'open_images', 'list_images', 'Embeddings', 'str_col', 'save_embeddings',
-           'load_embeddings', 'embed', 'embed_images', 'ExtractReport', 'extract_features', 'bench_extract',
-           'docsearch_extract']
+           'load_embeddings', 'embed', 'embed_images', 'ExtractReport', 'extract_features', 'EmbedActor', 'embed_ray',
+           'bench_extract', 'docsearch_extract']
 
 # %% ../nbs/03_features.ipynb #9798a267
 logger = logging.getLogger(__name__)
@@ -180,13 +180,13 @@ def load_embeddings(path)->Embeddings: # validated embeddings
                              str(fp.item() if fp.ndim==0 else ''), d, probs, src=str(path), rectify=str(rect.item() if rect.ndim==0 else 'off'))
 
 # %% ../nbs/03_features.ipynb #03bf7c9c
-def _autocast(dtype:str):
+def _autocast(dtype:str, device:str='cpu'):
     if dtype not in ('fp32','bf16'): raise ValueError(f"dtype={dtype!r}: use 'fp32' or 'bf16'")
-    return torch.autocast('cpu', dtype=torch.bfloat16, enabled=dtype=='bf16')
+    return torch.autocast(device, dtype=torch.bfloat16, enabled=dtype=='bf16')
 
 @torch.no_grad()
 def _forward(model:DocNet, x, dtype:str):
-    with _autocast(dtype): out = model(x.contiguous(memory_format=torch.channels_last))
+    with _autocast(dtype, x.device.type if torch.is_tensor(x) else 'cpu'): out = model(x.contiguous(memory_format=torch.channels_last))
     return F.normalize(out.emb.float(), dim=1) if model.cfg.get('normalize', True) else out.emb.float(), out.logits.float().softmax(1)
 
 @torch.no_grad()
@@ -248,15 +248,21 @@ def _rows_meta(ds, index:np.ndarray, probs:np.ndarray, classes:list)->tuple:
     paths = [os.path.abspath(allp[i]) for i in index]
     return pred, paths, dict(label_source=np.full(len(index), 'predicted'))
 
-def _embed_source(source, checkpoint, batch_size, workers, dtype, image_size, work_dir, rectify=None)->tuple:
+def _open_source(source, classes, size:int, rectify:str)->Dataset:
+    "`source` opened for embedding at `size` px (prepared by `rectify`)"
+    return open_images(source, tfms=eval_tfms(size), classes=None if isinstance(source, (list,tuple)) else classes, max_size=size,
+                       prep=Rectifier(rectify) if rectify!='off' else None)
+
+def _embed_source(source, checkpoint, batch_size, workers, dtype, image_size, work_dir, rectify=None, engine:str='local', **ray_kw)->tuple:
     "(Embeddings backed by memory maps in `work_dir`, embed's result)"
     check_opts(ge=1, batch_size=batch_size, image_size=image_size); check_opts(ge=0, workers=workers)
+    if engine not in ('local', 'ray'): raise ValueError(f"--engine takes local or ray, got {engine!r}")
     model,meta = load_checkpoint(checkpoint) if isinstance(checkpoint, (str, Path)) else checkpoint
     size,rectify = image_size or meta.get('image_size') or 224, rectify or trained_rectify(meta)
-    ds = open_images(source, tfms=eval_tfms(size), classes=None if isinstance(source, (list,tuple)) else model.classes, max_size=size,
-                     prep=Rectifier(rectify) if rectify!='off' else None)
+    ds = _open_source(source, model.classes, size, rectify)
     if len(ds)==0: raise ValueError(f"{source}: no images to embed")
-    r = embed(model, ds, bs=batch_size, workers=workers, dtype=dtype, work_dir=work_dir)
+    if engine=='ray': r = embed_ray(source, (model, meta), size, rectify, n=len(ds), bs=batch_size, dtype=dtype, work_dir=work_dir, **ray_kw)
+    else: r = embed(model, ds, bs=batch_size, workers=workers, dtype=dtype, work_dir=work_dir)
     labels,paths,extra = _rows_meta(ds, r['index'], r['probs'], model.classes)
     fp = meta.get('fingerprint') or model_fingerprint(model)
     if r['bad']: logger.warning(f"{len(r['bad'])} unloadable image(s) skipped: {', '.join(r['bad'][:5])}{' ...' if len(r['bad'])>5 else ''}")
@@ -293,6 +299,11 @@ def extract_features(source, # split folder, manifest, labels CSV, folder of ima
                      dtype:str='fp32', # 'fp32' or 'bf16'
                      image_size:int|None=None, # default: the checkpoint's
                      rectify:str|None=None, # 'auto' or 'off'; default: as the checkpoint was trained
+                     engine:str='local', # 'local' (this process and its DataLoader workers) or 'ray' (a Ray Data actor pool)
+                     ray_address:str|None=None, # with engine 'ray': a cluster to join (default: a local Ray started for this job)
+                     actors:int|None=None, # with engine 'ray': model replicas (default: one per `cpus_per_actor` CPUs of the cluster)
+                     cpus_per_actor:int=1, # with engine 'ray': CPUs (torch threads) per actor
+                     gpus_per_actor:float=0, # with engine 'ray': GPUs per actor (the model runs on CUDA where it gets one)
                     )->ExtractReport:
     "Embed the images of `source` into the embeddings file `output`, in bounded memory"
     output = Path(output)
@@ -300,12 +311,91 @@ def extract_features(source, # split folder, manifest, labels CSV, folder of ima
     output.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f'.{output.name}.', dir=output.parent) as wd:
-        e,r = _embed_source(source, checkpoint, batch_size, workers, dtype, image_size, wd, rectify)
+        e,r = _embed_source(source, checkpoint, batch_size, workers, dtype, image_size, wd, rectify, engine,
+                            **(dict(address=ray_address, actors=actors, cpus_per_actor=cpus_per_actor, gpus_per_actor=gpus_per_actor) if engine=='ray' else {}))
         save_embeddings(output, e.features, e.labels, e.paths, e.classes, e.fingerprint, e.probs, e.rectify, **e.extra)
     secs = time.perf_counter()-t0
     rep = ExtractReport(str(output), len(e), e.dim, len(e.classes), r['bad'], r['dtype'], round(secs, 2), round(len(e)/secs, 2), e.fingerprint, e.rectify)
     logger.info(f"embedded {rep.n_images} images in {secs:.1f} s ({rep.images_per_s} img/s, {rep.dtype}); {len(rep.skipped)} skipped")
     return rep
+
+# %% ../nbs/03_features.ipynb #f063d716
+def _ray():
+    "The `ray` module, or a one-line error naming the extra that installs it"
+    try: import ray, ray.data
+    except ImportError: raise ImportError("--engine ray needs Ray Data: pip install 'docsearch[scale]' (or -e '.[scale]' in a checkout)") from None
+    return ray
+
+class EmbedActor:
+    "A Ray Data actor: loads the model and opens the source once, then embeds batches of row numbers"
+    def __init__(self, source, # as `extract_features`
+                 model_meta:tuple, # `(model, meta)` from `load_checkpoint`
+                 size:int, rectify:str, dtype:str='fp32', # as `extract_features`
+                 threads:int=1, # torch threads in this actor
+                 min_cos:float=0.99): # as `embed`
+        torch.set_num_threads(threads)
+        self.device = 'cuda' if torch.cuda.is_available() else 'cpu' # Ray hides the GPUs of an actor granted none
+        model,_ = model_meta
+        self.model = model.eval().to(self.device, memory_format=torch.channels_last)
+        self.ds = _open_source(source, model.classes, size, rectify)
+        self.dtype,self.min_cos,self.checked = dtype,min_cos,dtype!='bf16'
+
+    def __call__(self, batch:dict)->dict: # {'data': row numbers} -> row, ok, features, probs, dtype per row
+        rows,imgs = batch['data'].astype(np.int64),[]
+        ok = np.ones(len(rows), bool)
+        for j,r in enumerate(rows.tolist()):
+            try: imgs.append(self.ds._get(r)['image'])
+            except ImageLoadError: ok[j] = False
+        d,c = self.model.emb_dim,len(self.model.classes)
+        E,P = np.zeros((len(rows), d), np.float32),np.zeros((len(rows), c), np.float32)
+        if imgs:
+            x = torch.stack(imgs).to(self.device)
+            if not self.checked:
+                if _check_bf16(self.model, x[:8], self.min_cos) < self.min_cos: self.dtype = 'fp32'
+                self.checked = True
+            e,p = _forward(self.model, x, self.dtype)
+            E[ok],P[ok] = e.cpu().numpy(),p.cpu().numpy()
+        return dict(row=rows, ok=ok, features=E, probs=P, dtype=np.full(len(rows), self.dtype))
+
+# %% ../nbs/03_features.ipynb #8cee9d3f
+def embed_ray(source, # as `extract_features`
+              model_meta:tuple, # `(model, meta)` from `load_checkpoint`
+              size:int, rectify:str, # image size and preparation
+              n:int, # images in `source`
+              bs:int=32, dtype:str='fp32', work_dir=None, # as `embed`
+              address:str|None=None, # Ray cluster to join (default: start Ray on this machine)
+              actors:int|None=None, # model replicas (default: one per `cpus_per_actor` CPUs)
+              cpus_per_actor:int=1, gpus_per_actor:float=0)->dict: # as `embed`: features, probs, index, bad, dtype
+    "`embed` as a Ray Data job: an actor pool embeds batches of row numbers; rows come back into memory maps"
+    ray = _ray()
+    check_opts(ge=1, cpus_per_actor=cpus_per_actor); check_opts(ge=0, gpus_per_actor=gpus_per_actor)
+    if actors is not None: check_opts(ge=1, actors=actors)
+    started = not ray.is_initialized()
+    if started: ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
+    logging.getLogger('ray.data').setLevel(logging.WARNING)
+    try:
+        ray.data.DataContext.get_current().enable_progress_bars = False
+        actors = actors or max(1, int(ray.cluster_resources().get('CPU', 1)//cpus_per_actor))
+        model,_ = model_meta
+        wd = Path(work_dir or tempfile.mkdtemp(prefix='docsearch-embed-'))
+        feats = np.lib.format.open_memmap(wd/'features.npy', 'w+', np.float32, (n, model.emb_dim))
+        probs = np.lib.format.open_memmap(wd/'probs.npy', 'w+', np.float32, (n, len(model.classes)))
+        ok,dtypes = np.zeros(n, bool),set()
+        rows = np.array_split(np.arange(n, dtype=np.int64), max(1, min(math.ceil(n/bs), 4*actors))) # row numbers made here: no read tasks, so every CPU serves an actor
+        out = ray.data.from_numpy(rows).map_batches(
+            EmbedActor, fn_constructor_args=(source, model_meta, size, rectify, dtype, cpus_per_actor), batch_size=bs,
+            compute=ray.data.ActorPoolStrategy(size=actors), num_cpus=cpus_per_actor, num_gpus=gpus_per_actor, batch_format='numpy')
+        for b in progress(out.iter_batches(batch_size=None, batch_format='numpy'), desc='embedding (ray)', unit='batch'):
+            g = b['ok']; r = b['row'][g]
+            feats[r],probs[r],ok[b['row']] = b['features'][g],b['probs'][g],g
+            dtypes.update(b['dtype'].tolist())
+    finally:
+        if started: ray.shutdown()
+    index = np.flatnonzero(ok)
+    bad_rows = set(range(n)) - set(index.tolist())
+    paths = _open_source(source, model.classes, size, rectify).paths if bad_rows else []
+    return dict(features=feats[index], probs=probs[index], index=index, bad=[str(paths[i]) for i in sorted(bad_rows)],
+                dtype='fp32' if 'fp32' in dtypes else dtype)
 
 # %% ../nbs/03_features.ipynb #66df0dfa
 def bench_extract(folder, # labelled image folder (labels.csv)
@@ -345,10 +435,16 @@ def docsearch_extract(
     dtype:Param("forward precision", str, choices=['fp32','bf16'])='fp32',
     image_size:Param("override the checkpoint's image size", int)=None,
     rectify:Param("find and straighten the document in each image first (default: as the checkpoint was trained)", str, choices=['auto','off'])=None,
+    engine:Param("local: this machine; ray: a Ray Data actor pool (pip install -e '.[scale]')", str, choices=['local','ray'])='local',
+    ray_address:Param("with --engine ray: the Ray cluster to join, e.g. ray://head:10001 (default: start Ray on this machine)", str)=None,
+    actors:Param("with --engine ray: model replicas (default: one per --cpus_per_actor CPUs of the cluster)", int)=None,
+    cpus_per_actor:Param("with --engine ray: CPUs (torch threads) per actor", int)=1,
+    gpus_per_actor:Param("with --engine ray: GPUs per actor, e.g. 1 on GPU nodes", float)=0,
     quiet:Param("only warnings and errors", bool)=False,
     verbose:Param("debug messages", bool)=False):
     "Embed images with a docsearch checkpoint into an embeddings .npz; prints a JSON report"
     import json
     setup_logging(quiet, verbose)
-    rep = extract_features(data_dir, checkpoint, output, batch_size=batch_size, workers=workers, dtype=dtype, image_size=image_size, rectify=rectify)
+    rep = extract_features(data_dir, checkpoint, output, batch_size=batch_size, workers=workers, dtype=dtype, image_size=image_size, rectify=rectify,
+                           engine=engine, ray_address=ray_address, actors=actors, cpus_per_actor=cpus_per_actor, gpus_per_actor=gpus_per_actor)
     print(json.dumps(rep.to_dict()))
