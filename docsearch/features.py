@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_features.ipynb #83df5682
 from __future__ import annotations
-import logging, math, os, tempfile, time
+import json, logging, math, os, tempfile, time
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 import torch.nn.functional as F
@@ -18,9 +18,9 @@ from .rectify import Rectifier, RECTIFY_MODES, trained_rectify
 from dataclasses import dataclass, field
 
 # %% auto #0
-__all__ = ['logger', 'ImageList', 'read_list', 'open_images', 'list_images', 'Embeddings', 'str_col', 'save_embeddings',
-           'load_embeddings', 'embed', 'embed_images', 'ExtractReport', 'extract_features', 'EmbedActor', 'embed_ray',
-           'bench_extract', 'docsearch_extract']
+__all__ = ['logger', 'SHARDS_FORMAT', 'ImageList', 'read_list', 'open_images', 'list_images', 'Embeddings', 'str_col',
+           'save_embeddings', 'load_embeddings', 'save_sharded', 'embedding_files', 'embed', 'embed_images',
+           'ExtractReport', 'extract_features', 'EmbedActor', 'embed_ray', 'bench_extract', 'docsearch_extract']
 
 # %% ../nbs/03_features.ipynb #9798a267
 logger = logging.getLogger(__name__)
@@ -160,8 +160,9 @@ def save_embeddings(path, # `.npz` file to write (atomically)
 
 # %% ../nbs/03_features.ipynb #98fd78ed
 def load_embeddings(path)->Embeddings: # validated embeddings
-    "Read an embeddings `.npz` file written by `save_embeddings` (or `docsearch_extract`)"
+    "Read an embeddings `.npz` file written by `save_embeddings` (or `docsearch_extract`), or every shard of a `.json` shards file"
     path = Path(path)
+    if path.suffix=='.json': return _concat([load_embeddings(p) for p in embedding_files(path)], path)
     if not path.is_file(): raise FileNotFoundError(f"embeddings file {path} not found; write it with `docsearch_extract`")
     try: z = np.load(path, allow_pickle=False)
     except Exception as e: raise ValueError(f"{path}: not a readable .npz file ({e}); re-extract the embeddings") from None
@@ -178,6 +179,49 @@ def load_embeddings(path)->Embeddings: # validated embeddings
     rect = d.pop('rectify', np.asarray('off')) # files from before rectification existed: images as they were
     return _check_embeddings(d.pop('features'), d.pop('labels'), d.pop('paths'), None if cls is None else cls.tolist(),
                              str(fp.item() if fp.ndim==0 else ''), d, probs, src=str(path), rectify=str(rect.item() if rect.ndim==0 else 'off'))
+
+# %% ../nbs/03_features.ipynb #a81e0fbf
+SHARDS_FORMAT = 'docsearch.embeddings.shards'
+
+def save_sharded(output, # the shards' index file to write (`.json`); shards are written beside it
+                 e:Embeddings, # what to write
+                 shard_size:int)->Path: # rows per shard
+    "Write `e` as `.npz` shards of `shard_size` rows plus the index file `output` that lists them"
+    output = Path(output); check_opts(ge=1, shard_size=shard_size)
+    if output.suffix!='.json': raise ValueError(f"{output}: a sharded embeddings set is named by its index file, which must end in .json")
+    shards = []
+    for k,s in enumerate(range(0, max(len(e), 1), shard_size)):
+        fn,sl = output.with_name(f'{output.stem}-{k:05d}.npz'),slice(s, s+shard_size)
+        save_embeddings(fn, e.features[sl], e.labels[sl], e.paths[sl], e.classes, e.fingerprint, None if e.probs is None else e.probs[sl],
+                        e.rectify, **{c:v[sl] for c,v in e.extra.items()})
+        shards.append(dict(file=fn.name, n=len(e.labels[sl])))
+    with atomic_write(output) as f:
+        json.dump(dict(format=SHARDS_FORMAT, version=1, n=len(e), dim=e.dim, fingerprint=e.fingerprint, rectify=e.rectify, shards=shards), f, indent=1)
+    return output
+
+def embedding_files(path)->list: # `.npz` files, in order
+    "The embeddings files behind `path`: itself for an `.npz`, the shards an index file (`.json`) lists"
+    path = Path(path)
+    if path.suffix!='.json': return [path]
+    fix = "re-extract with `docsearch_extract --shard_size N --output FILE.json`"
+    try: idx = json.loads(path.read_text(encoding='utf-8'))
+    except FileNotFoundError: raise FileNotFoundError(f"embeddings index {path} not found; {fix}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as err: raise ValueError(f"{path}: not a readable shards index ({err}); {fix}") from None
+    if not isinstance(idx, dict) or idx.get('format')!=SHARDS_FORMAT: raise ValueError(f"{path}: not a docsearch shards index; {fix}")
+    files = [path.parent/s['file'] for s in idx['shards']]
+    missing = [f.name for f in files if not f.is_file()]
+    if missing: raise FileNotFoundError(f"{path}: shard(s) {missing[:5]} not found beside it; {fix}")
+    return files
+
+def _concat(parts:list, src)->Embeddings:
+    "One `Embeddings` of shards that belong together"
+    a = parts[0]
+    odd = [i for i,e in enumerate(parts) if (e.dim, e.fingerprint, e.classes, e.rectify, sorted(e.extra))!=(a.dim, a.fingerprint, a.classes, a.rectify, sorted(a.extra))]
+    if odd: raise ValueError(f"{src}: shard {odd[0]} does not match shard 0 (model, classes, columns or preparation); re-extract the set")
+    cat = lambda k: np.concatenate([getattr(e, k) for e in parts])
+    probs = None if any(e.probs is None for e in parts) else cat('probs')
+    return _check_embeddings(cat('features'), cat('labels'), cat('paths'), a.classes, a.fingerprint,
+                             {k:np.concatenate([e.extra[k] for e in parts]) for k in a.extra}, probs, src=str(src), rectify=a.rectify)
 
 # %% ../nbs/03_features.ipynb #03bf7c9c
 def _autocast(dtype:str, device:str='cpu'):
@@ -304,16 +348,20 @@ def extract_features(source, # split folder, manifest, labels CSV, folder of ima
                      actors:int|None=None, # with engine 'ray': model replicas (default: one per `cpus_per_actor` CPUs of the cluster)
                      cpus_per_actor:int=1, # with engine 'ray': CPUs (torch threads) per actor
                      gpus_per_actor:float=0, # with engine 'ray': GPUs per actor (the model runs on CUDA where it gets one)
+                     shard_size:int|None=None, # write `.npz` shards of this many rows and the index file `output` (`.json`) listing them
                     )->ExtractReport:
     "Embed the images of `source` into the embeddings file `output`, in bounded memory"
     output = Path(output)
-    if output.suffix!='.npz': raise ValueError(f"{output}: the embeddings file must end in .npz")
+    if shard_size is not None: check_opts(ge=1, shard_size=shard_size)
+    if output.suffix!=('.json' if shard_size else '.npz'):
+        raise ValueError(f"{output}: the embeddings file must end in .npz" if not shard_size else f"{output}: with --shard_size, --output names the shards' index file and must end in .json")
     output.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f'.{output.name}.', dir=output.parent) as wd:
         e,r = _embed_source(source, checkpoint, batch_size, workers, dtype, image_size, wd, rectify, engine,
                             **(dict(address=ray_address, actors=actors, cpus_per_actor=cpus_per_actor, gpus_per_actor=gpus_per_actor) if engine=='ray' else {}))
-        save_embeddings(output, e.features, e.labels, e.paths, e.classes, e.fingerprint, e.probs, e.rectify, **e.extra)
+        if shard_size: save_sharded(output, e, shard_size)
+        else: save_embeddings(output, e.features, e.labels, e.paths, e.classes, e.fingerprint, e.probs, e.rectify, **e.extra)
     secs = time.perf_counter()-t0
     rep = ExtractReport(str(output), len(e), e.dim, len(e.classes), r['bad'], r['dtype'], round(secs, 2), round(len(e)/secs, 2), e.fingerprint, e.rectify)
     logger.info(f"embedded {rep.n_images} images in {secs:.1f} s ({rep.images_per_s} img/s, {rep.dtype}); {len(rep.skipped)} skipped")
@@ -358,6 +406,14 @@ class EmbedActor:
         return dict(row=rows, ok=ok, features=E, probs=P, dtype=np.full(len(rows), self.dtype))
 
 # %% ../nbs/03_features.ipynb #8cee9d3f
+def _ray_init(ray, address, tries:int=3):
+    "Start (or join) Ray; a local start that times out on a busy machine (Ray waits 30 s for its raylet) is retried"
+    for k in range(tries):
+        try: return ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
+        except Exception as e:
+            if 'timed out during startup' not in str(e) or k==tries-1: raise
+            ray.shutdown(); logger.warning(f"Ray did not start within its 30 s (a busy machine?); retrying ({k+1} of {tries-1})")
+
 def embed_ray(source, # as `extract_features`
               model_meta:tuple, # `(model, meta)` from `load_checkpoint`
               size:int, rectify:str, # image size and preparation
@@ -371,7 +427,7 @@ def embed_ray(source, # as `extract_features`
     check_opts(ge=1, cpus_per_actor=cpus_per_actor); check_opts(ge=0, gpus_per_actor=gpus_per_actor)
     if actors is not None: check_opts(ge=1, actors=actors)
     started = not ray.is_initialized()
-    if started: ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
+    if started: _ray_init(ray, address)
     logging.getLogger('ray.data').setLevel(logging.WARNING)
     try:
         ray.data.DataContext.get_current().enable_progress_bars = False
@@ -440,11 +496,13 @@ def docsearch_extract(
     actors:Param("with --engine ray: model replicas (default: one per --cpus_per_actor CPUs of the cluster)", int)=None,
     cpus_per_actor:Param("with --engine ray: CPUs (torch threads) per actor", int)=1,
     gpus_per_actor:Param("with --engine ray: GPUs per actor, e.g. 1 on GPU nodes", float)=0,
+    shard_size:Param("write .npz shards of this many images and --output as the .json file that lists them (for very large jobs)", int)=None,
     quiet:Param("only warnings and errors", bool)=False,
     verbose:Param("debug messages", bool)=False):
     "Embed images with a docsearch checkpoint into an embeddings .npz; prints a JSON report"
     import json
     setup_logging(quiet, verbose)
     rep = extract_features(data_dir, checkpoint, output, batch_size=batch_size, workers=workers, dtype=dtype, image_size=image_size, rectify=rectify,
-                           engine=engine, ray_address=ray_address, actors=actors, cpus_per_actor=cpus_per_actor, gpus_per_actor=gpus_per_actor)
+                           engine=engine, ray_address=ray_address, actors=actors, cpus_per_actor=cpus_per_actor, gpus_per_actor=gpus_per_actor,
+                           shard_size=shard_size)
     print(json.dumps(rep.to_dict()))

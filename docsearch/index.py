@@ -15,7 +15,7 @@ from fastcore.basics import patch, store_attr
 from fastcore.script import call_parse
 from filelock import FileLock, Timeout
 from .core import *
-from .features import Embeddings, save_embeddings, load_embeddings, str_col
+from .features import Embeddings, save_embeddings, load_embeddings, embedding_files, str_col
 from .verify import LocalFeatureStore, LocalFeatureError, compute_features, METHODS
 from .words import Vocabulary, WordIndex, WordsError, default_vocabulary, DEFAULT_VOCAB
 from .rectify import RECTIFY_MODES
@@ -672,14 +672,17 @@ def _qdrant():
 _CLIENTS = {} # location -> open client: Qdrant's local mode allows one client per folder and process
 
 def _is_url(location:str)->bool: return str(location).startswith(('http://', 'https://'))
+def _location_key(location)->str: # a URL, ':memory:' or an absolute folder
+    s = str(location)
+    return s if _is_url(s) or s==':memory:' else os.path.abspath(s)
 
-def open_qdrant(location:str, # a local folder (embedded mode) or a server URL
-                  api_key:str|None=None): # server API key (default: $QDRANT_API_KEY); never saved
+def open_qdrant(location:str, # a local folder (embedded mode), ':memory:' (embedded, not saved: tests, benchmarks) or a server URL
+                api_key:str|None=None): # server API key (default: $QDRANT_API_KEY); never saved
     "A shared `QdrantClient` for `location`: embedded local mode for a folder, the server for a URL"
-    qc,key = _qdrant(),str(location)
-    if not _is_url(key): key = os.path.abspath(key)
+    qc,key = _qdrant(),_location_key(location)
     if key in _CLIENTS: return _CLIENTS[key]
     if _is_url(key): client = qc.QdrantClient(url=key, api_key=api_key or os.environ.get('QDRANT_API_KEY'))
+    elif key==':memory:': client = qc.QdrantClient(':memory:')
     else:
         try: client = qc.QdrantClient(path=key)
         except RuntimeError as e:
@@ -690,7 +693,7 @@ def open_qdrant(location:str, # a local folder (embedded mode) or a server URL
 
 def close_qdrant(location=None): # a location, or None for all
     "Close shared Qdrant clients (so another process may open an embedded folder)"
-    keys = list(_CLIENTS) if location is None else [location if _is_url(location) else os.path.abspath(location)]
+    keys = list(_CLIENTS) if location is None else [_location_key(location)]
     for k in keys:
         c = _CLIENTS.pop(k, None)
         if c is not None: c.close()
@@ -858,7 +861,7 @@ def store_info(self:QdrantStore)->dict: return self._write_vectors_entry()
 
 @patch
 def _write_vectors_entry(self:QdrantStore)->dict:
-    return dict(kind='qdrant', location=self.location if _is_url(self.location) else os.path.abspath(self.location), collection=self.collection)
+    return dict(kind='qdrant', location=_location_key(self.location), collection=self.collection)
 
 
 # %% ../nbs/04_indexing.ipynb #75454b89
@@ -932,13 +935,15 @@ def index_embeddings(out, # index folder to create or update
         if rectify not in (None, *RECTIFY_MODES): raise ValueError(f"--rectify takes one of {', '.join(RECTIFY_MODES)}, got {rectify!r}")
         if embeddings is not None:
             if out.exists() and not overwrite: raise FileExistsError(f"{out} already exists; pass --overwrite to rebuild it, or --add to extend it")
-            emb = load_embeddings(embeddings)
+            parts = embedding_files(embeddings) # a sharded set is read one shard at a time
+            emb = load_embeddings(parts[0])
             if rectify is not None and emb.rectify!=rectify:
                 raise ValueError(f"{embeddings}: extracted with rectify={emb.rectify!r}, not {rectify!r}; re-extract with `docsearch_extract --rectify {rectify}` "
                                  f"or pass --rectify {emb.rectify}")
             if qdrant is not None and backend!='qdrant': raise ValueError("--qdrant names where a Qdrant store lives: pass --store qdrant with it")
             if backend=='qdrant': kw.update(location=qdrant or f'{out}.qdrant', api_key=qdrant_api_key)
             store = STORES[backend or 'faiss'].from_embeddings(emb, threads=None, **kw).set_local(local or 'orb', workers)
+            for part in parts[1:]: store.add_embeddings(load_embeddings(part))
             if words is None and store.local is not None and store.local.method=='orb': words = 65536
         else:
             store = ClassIndexStore.load(out, threads=None)
@@ -951,7 +956,9 @@ def index_embeddings(out, # index folder to create or update
                 raise ValueError(f"{out} holds images prepared with rectify={store.rectify!r}; rebuild it from embeddings extracted with --rectify {rectify}, or pass --rectify {store.rectify}")
         if local not in (None, *METHODS, 'none'): raise ValueError(f"--local takes one of {(*METHODS, 'none')}, got {local!r}")
         store.local_workers = workers
-        added = len(store.add_embeddings(load_embeddings(add), allow_duplicates)) if add is not None else 0
+        added = dups = 0
+        for f in (embedding_files(add) if add is not None else []): # a sharded set: one shard at a time
+            added += len(store.add_embeddings(load_embeddings(f), allow_duplicates)); dups += store.n_duplicates
         removed = store.remove(remove) if remove else 0
         relocal = embeddings is None and local is not None and local!=(store.local.method if store.local else 'none')
         if relocal: store.set_local(local, workers)
@@ -961,14 +968,14 @@ def index_embeddings(out, # index folder to create or update
         if embeddings is not None or added or removed or relocal or rewords: store.save(out, overwrite=True)
         if embeddings is not None and old and old!=(getattr(store, 'location', None), getattr(store, 'collection', None)):
             open_qdrant(old[0], qdrant_api_key).delete_collection(old[1]) # the rebuilt index no longer uses it
-        return dict(out=str(out), **store.info(), added=added, removed=removed, duplicates=store.n_duplicates)
+        return dict(out=str(out), **store.info(), added=added, removed=removed, duplicates=dups)
 
 # %% ../nbs/04_indexing.ipynb #908fd6e8
 @call_parse
 @cli_errors
-def docsearch_index(embeddings:str=None, # embeddings .npz to build a new index from (`docsearch_extract` writes it)
+def docsearch_index(embeddings:str=None, # embeddings .npz (or a sharded set's .json) to build a new index from (`docsearch_extract` writes it)
                     out:str=None, # index folder to create, or to update with --add/--remove
-                    add:str=None, # embeddings .npz to add to the index in --out
+                    add:str=None, # embeddings .npz (or a sharded set's .json) to add to the index in --out
                     remove:str=None, # comma-separated ids to remove, e.g. 3,7,9
                     graduating_threshold:int=None, # vectors a class needs for its own index (default 10)
                     approx_threshold:int=None, # class size from which its index is approximate IVF (default 50000)
