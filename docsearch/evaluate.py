@@ -235,7 +235,7 @@ def rank_brute_force(gallery:LocalFeatureStore, # local features of every galler
         return R,S,np.array(T)
     _,VS,_ = run(val)
     imp = np.array([-v[0] if len(v) else 0 for v in VS])
-    m = next(m for m in range(int(imp.max(initial=0))+2) if (imp>=m).mean() <= target_fmr) if len(imp) else 1
+    m = threshold_for_fmr(imp, target_fmr, higher=True, candidates=range(int(imp.max(initial=0))+2)) if len(imp) else 1 # the fewest inliers that keep `target_fmr`
     R,S,T = run(queries)
     return Ranked(name, R, S, np.array([len(x)>0 and -x[0]>=m for x in S], bool), T, -float(m), kind='verification')
 

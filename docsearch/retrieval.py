@@ -442,9 +442,16 @@ class Calibration:
         return {k:v for k,v in asdict(self).items() if k not in ('impostor','genuine','inliers_impostor','inliers_genuine','agreement_impostor','agreement_genuine')}
 
 # %% ../nbs/05_retrieval.ipynb #532919e8
-def threshold_for_fmr(imp:np.ndarray, target:float)->float:
-    "Largest threshold with at most `target` of impostor distances `imp` at or under it"
-    imp = np.sort(np.asarray(imp, dtype=np.float64))
+def threshold_for_fmr(imp:np.ndarray, # impostors' distances (a match is at or under the threshold), or their scores with `higher`
+                      target:float, # false-match rate to keep: the share of impostors that may match
+                      higher:bool=False, # scores: a match is at or over the threshold
+                      candidates=None, # thresholds to try, loosest first (needed with `higher`); default: midway between impostor distances
+                     )->float: # the loosest threshold that keeps `target` (with `candidates`: the first of them that does)
+    "Loosest threshold with at most `target` of impostors `imp` matching: distances at or under it, or scores at or over it with `higher`"
+    imp = np.asarray(imp, dtype=np.float64)
+    if candidates is not None: return next(t for t in candidates if ((imp>=t) if higher else (imp<=t)).mean() <= target)
+    if higher: raise ValueError("threshold_for_fmr: with higher=True give the `candidates` to choose among")
+    imp = np.sort(imp)
     a = int(math.floor(target*len(imp)+1e-9)) # false matches allowed
     if a >= len(imp): return float(imp[-1])
     lo = imp[a-1] if a>0 else max(imp[0]-0.05, 0.)
@@ -527,7 +534,8 @@ def _min_score(imp:np.ndarray, # [n, 2] impostors' (score, embedding distance)
     ok = lambda s,m: (s[:,0]>=m) & (s[:,1]<=(np.inf if gate is None else gate))
     if not len(imp): return ok, -1.
     cand = np.r_[imp[:,0].min(), np.unique(imp[:,0]) + 1e-4] # accept all, or just above each impostor's score
-    return ok, float(next(m for m in cand if ok(imp, m).mean() <= target_fmr))
+    gated = np.where(imp[:,1]<=(np.inf if gate is None else gate), imp[:,0], -np.inf) # an impostor beyond the gate never matches
+    return ok, float(threshold_for_fmr(gated, target_fmr, higher=True, candidates=cand))
 
 def pick_rule(agreement_fnmr:float|None, # FNMR of the dense-agreement rule on validation, at the target FMR
               inliers_fnmr:float|None, # FNMR of the distinct-inlier rule, same data and target
