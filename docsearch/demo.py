@@ -113,6 +113,23 @@ def _embedding_calibration(rep:EvalReport)->dict:
     "The calibration record of an evaluation without re-ranking: its distance threshold, chosen on validation data"
     return dict(match_threshold=rep.metrics['threshold'], target_fmr=rep.settings['target_fmr'], source='validation split (docsearch.evaluate)')
 
+def _summary(ev:dict, # the evaluation as saved (`evaluation.json`)
+             steps:dict, # the steps' records: name -> seconds, reused, facts
+             st, # the run's `DemoSettings`
+             figs:list, # the query figures
+             P:dict, # the run's paths (`_paths`)
+             t0:float)->dict: # `time.perf_counter()` when the run began
+    "The summary of a demo run: the evaluation's headline numbers, the steps, the settings and where the artifacts are"
+    keys = ('class_top1','class_top3','recall_at_1','recall_at_5','recall_at_10','map','fmr','fnmr','threshold','threshold_kind','ms_p50','ms_p95')
+    return dict(n_queries=ev['settings']['n_on_file']+ev['settings']['n_not_on_file'], n_on_file=ev['settings']['n_on_file'],
+                n_not_on_file=ev['settings']['n_not_on_file'], **{k_:ev.get(k_) for k_ in keys}, rerank=st.rerank,
+                baselines={n:{k_:b.get(k_) for k_ in ('class_top1','recall_at_1','map','fmr','fnmr','ms_p50')} for n,b in ev['baselines'].items()},
+                latency=ev['speed']['latency'], per_condition=ev['per_condition'], shortlist=ev.get('shortlist', {}),
+                steps={n:dict(seconds=s_['seconds'], reused=s_['reused']) for n,s_ in steps.items()},
+                training=steps['train']['facts'], calibration=ev['settings']['calibration'], settings=asdict(st),
+                figures=[str(f) for f in figs], eval_figures=steps['evaluate']['facts']['figures'], evaluation=str(P['eval']),
+                total_seconds=round(time.perf_counter()-t0, 1), artifacts=str(P['art']))
+
 def run_demo(quick:bool=False, # the small preset: a faster smoke test of every step
              force:bool=False, # redo every step
              data_dir='data', # generated images go under `data_dir/demo[-quick]/`
@@ -170,15 +187,7 @@ def run_demo(quick:bool=False, # the small preset: a faster smoke test of every 
     ev = json.loads(P['eval'].read_text())
     searcher = Searcher(P['ckpt'], P['index'], rerank_k=st.rerank_k, shortlist=st.shortlist)
     figs = _figures(searcher, pd.read_csv(P['art']/'queries.csv'), P['art'])
-    keys = ('class_top1','class_top3','recall_at_1','recall_at_5','recall_at_10','map','fmr','fnmr','threshold','threshold_kind','ms_p50','ms_p95')
-    summary = dict(n_queries=ev['settings']['n_on_file']+ev['settings']['n_not_on_file'], n_on_file=ev['settings']['n_on_file'],
-                   n_not_on_file=ev['settings']['n_not_on_file'], **{k_:ev.get(k_) for k_ in keys}, rerank=st.rerank,
-                   baselines={n:{k_:b.get(k_) for k_ in ('class_top1','recall_at_1','map','fmr','fnmr','ms_p50')} for n,b in ev['baselines'].items()},
-                   latency=ev['speed']['latency'], per_condition=ev['per_condition'], shortlist=ev.get('shortlist', {}),
-                   steps={n:dict(seconds=s_['seconds'], reused=s_['reused']) for n,s_ in steps.items()},
-                   training=steps['train']['facts'], calibration=ev['settings']['calibration'], settings=asdict(st),
-                   figures=[str(f) for f in figs], eval_figures=steps['evaluate']['facts']['figures'], evaluation=str(P['eval']),
-                   total_seconds=round(time.perf_counter()-t0, 1), artifacts=str(P['art']))
+    summary = _summary(ev, steps, st, figs, P, t0)
     with atomic_write(P['summary']) as f: json.dump(summary, f, indent=1, default=float)
     return summary
 

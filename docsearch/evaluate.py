@@ -406,6 +406,114 @@ def _confusion(truth, pred, classes)->pd.DataFrame:
     return pd.crosstab(pd.Categorical(truth, classes), pd.Categorical(pred, classes), dropna=False).rename_axis(index='true', columns='predicted')
 
 # %% ../nbs/05a_evaluate.ipynb #7f7ab465
+def _split_root(data_root)->Path: # the split folder
+    "`data_root` as a `Path`, or a clear error if it lacks train/, val/ or test/"
+    root = Path(data_root)
+    for s in ('train','val','test'):
+        if not (root/s).is_dir(): raise FileNotFoundError(f"{root/s} not found: `data_root` must be a split folder made by docsearch_build_data (train/, val/, test/)")
+    return root
+
+def _eval_embeddings(root:Path, # the split folder
+                     mm:tuple, # the checkpoint's (model, meta)
+                     checkpoint, # its file, for messages
+                     rectify:str, cache_dir, workers:int, # as `evaluate` takes them
+                     embeddings:dict|None)->dict: # split name -> (Embeddings, img/s or None)
+    "Embeddings of the train, val and test splits: the ones given (checked against the model and the preparation), else made (and cached)"
+    fp,emb = mm[1].get('fingerprint',''),{}
+    for sp in ('train','val','test'):
+        e = (embeddings or {}).get(sp)
+        if e is None: emb[sp] = _cached_embeddings(root/sp, mm, fp, cache_dir, workers, rectify); continue
+        e = load_embeddings(e) if isinstance(e, (str, Path)) else e
+        if e.fingerprint and fp and e.fingerprint!=fp: raise ValueError(f"embeddings of {sp!r} were made by model {e.fingerprint!r}, not by {checkpoint} ({fp!r}); re-extract them or leave them out")
+        if e.rectify!=rectify: raise ValueError(f"embeddings of {sp!r} were made with rectify={e.rectify!r}, the evaluation runs with {rectify!r}; re-extract them or leave them out")
+        emb[sp] = (e, None)
+    return emb
+
+def _sample_queries(proto:Protocol, n_queries:int|None, seed:int)->tuple: # (query rows of the test split, on_file)
+    "The protocol's queries, or a seeded sample of `n_queries` of them"
+    rows = proto.queries
+    if n_queries and n_queries<len(rows):
+        pick = np.sort(np.random.default_rng(seed).choice(len(rows), n_queries, replace=False))
+        return rows[pick],proto.on_file[pick]
+    return rows,proto.on_file
+
+def _reranker(mm:tuple, store:ClassIndexStore, gal:Embeddings, te:Embeddings, va:Embeddings, rows, # the checkpoint's (model, meta), the gallery's store and embeddings, the splits, the query rows
+              rerank:str, gallery_local, words:int, vocab, shortlist:str, shortlist_k, rerank_k, # as `evaluate` takes them
+              target_fmr:float, cache_dir, workers:int, rectify:str)->tuple: # (the re-ranking `Searcher`, its calibration, gallery and query local features)
+    "The re-ranking searcher over `store`: local features of the gallery and the queries, visual words, verification rules calibrated on `va`"
+    logger.info(f"{rerank} local features of the gallery and queries")
+    if gallery_local is not None and (gallery_local.method!=rerank or not np.array_equal(gallery_local.ids, np.arange(len(gal)))):
+        raise ValueError(f"gallery_local holds {gallery_local.method} features of {len(gallery_local)} images; "
+                         f"the gallery has {len(gal)} (ids 0..{len(gal)-1}) and re-ranks with {rerank}: leave it out to compute them")
+    gal_local = store.local = gallery_local or _cached_local(list(gal.paths), rerank, cache_dir, workers, rectify)
+    q_local = _cached_local([te.paths[i] for i in rows], rerank, cache_dir, workers, rectify)
+    if words and rerank=='orb': store.set_words(words, vocab=vocab or 'auto')
+    sr = Searcher(mm, store, rerank=rerank, shortlist=shortlist, **({'rerank_k':rerank_k} if rerank_k else {}),
+                  **({'shortlist_k':shortlist_k} if shortlist_k else {}))
+    cal = sr.calibrate(va, target_fmr).to_dict() # the validation embeddings made above
+    return sr,cal,gal_local,q_local
+
+def _baselines(base:dict, baselines, score, # scores by row name, to add to; the baselines to run; `score(ranked, rows=all)` scores a `Ranked` of the queries
+               store:ClassIndexStore, gal:Embeddings, te:Embeddings, va:Embeddings, rows, ds:Ranked, # the gallery, the splits, the query rows, docsearch's ranking
+               gal_local, lat:dict, fwd:float, # gallery local features (if any), docsearch's latency, the embedding's time per query
+               q_doc, q_cls, on_file, g_doc, g_cls, # the queries' and the gallery's truth
+               target_fmr:float, orb_queries:int, seed:int, cache_dir, workers:int, rectify:str): # gallery local features (ORB if that baseline ran)
+    "Run and score the `baselines` beside docsearch into `base` (and docsearch on the brute-force ORB baseline's sample)"
+    for b in baselines:
+        logger.info(f"baseline {b}")
+        if b=='global': base['global index'] = score(rank_global(gal.features, te.features[rows], va.features, target_fmr, fwd_ms=fwd))
+        elif b=='prototype': base['prototype (2 passes, 1.2)'] = score(rank_prototype(store, te, rows, fwd_ms=lat.get('forward_ms_p50', 0)+fwd))
+        elif b in ('phash','dhash'):
+            hs = {k:_cached_hashes(list(e.paths), k, cache_dir) for k,e in (('gallery', gal), ('test', te), ('val', va))}
+            ms = hs['test'][1]
+            base[b] = score(rank_hash(hs['gallery'][0][b], hs['test'][0][b][rows], hs['val'][0][b], target_fmr, hash_ms=ms, name=b))
+        elif b=='orb':
+            if gal_local is None or gal_local.method!='orb': gal_local = _cached_local(list(gal.paths), 'orb', cache_dir, workers, rectify)
+            bf,pick = _orb_baseline(gal_local, te, va, rows, q_doc, q_cls, on_file, g_doc, g_cls, target_fmr, orb_queries, seed, workers)
+            base.update(bf) # and docsearch on the same sample, for a like-for-like comparison
+            base[f'docsearch (the same {len(pick)} queries)'] = score(_subset_ranked(ds, pick), pick)
+        else: raise ValueError(f"unknown baseline {b!r}; choose from 'global', 'prototype', 'phash', 'dhash', 'orb'")
+    return gal_local
+
+def _compare(base:dict, compare:dict|None, score, # scores by row name, to add to; more docsearch rows: name -> checkpoint; `score(ranked)`
+             root:Path, proto:Protocol, gal:Embeddings, rows, # the split folder, the protocol, the gallery, the query rows
+             rerank, rerank_k, gal_local, q_local, fwd:float, fwd_r, # re-ranking as docsearch's row ran it, and its times per query
+             target_fmr:float, cache_dir, workers:int, rectify:str):
+    "Score other checkpoints into `base`, under the same protocol and gallery, without and with re-ranking"
+    for name,ck in (compare or {}).items():
+        m2,meta2 = load_checkpoint(ck)
+        e2 = {sp:_cached_embeddings(root/sp, (m2, meta2), meta2.get('fingerprint',''), cache_dir, workers, rectify)[0] for sp in ('train','val','test')}
+        g2 = _concat(e2['train'], take_rows(e2['test'], proto.enrol))
+        if not np.array_equal(g2.paths, gal.paths): raise ValueError(f"{ck}: its embeddings do not cover the same images; was it given the same data_root?")
+        st2 = ClassIndexStore.from_embeddings(g2, graduating_threshold=IndexConfig.graduating_threshold)
+        s2 = Searcher((m2, meta2), st2)
+        base[f'{name}, no re-ranking'] = score(rank_docsearch(s2, e2['test'], rows, e2['val'], target_fmr, fwd_ms=fwd, name=name))
+        if rerank:
+            st2.local = gal_local
+            s2 = Searcher((m2, meta2), st2, rerank=rerank, **({'rerank_k':rerank_k} if rerank_k else {}))
+            s2.calibrate(e2['val'], target_fmr)
+            base[name] = score(rank_docsearch(s2, e2['test'], rows, e2['val'], target_fmr, fwd_ms=fwd_r, name=name, local=[q_local[j] for j in range(len(rows))]))
+
+def _eval_report(ds:Ranked, base:dict, short:dict, score, # docsearch's ranking, the other rows' scores, the shortlist's recall, `score(ranked)`
+                 te:Embeddings, rows, on_file, q_doc, q_cls, g_doc, g_cls, gal:Embeddings, proto:Protocol, # the queries, the gallery, the protocol
+                 classes:list, lat:dict, emb:dict, sr, store:ClassIndexStore, cal, # the model's classes, latency, embeddings (and their speed), the re-ranking searcher
+                 settings:dict)->EvalReport: # `evaluate`'s arguments to record: data_root, checkpoint, fingerprint, target_fmr, enrol_frac, rerank, rectify, seed
+    "The `EvalReport` of an evaluation: scores, per-query records, curves, confusion, speed and settings"
+    qdf = _query_records(ds, te, rows, on_file, g_doc)
+    rerank = settings['rerank']
+    rep = EvalReport(score(ds), base, qdf, error_curve(ds, q_doc, on_file, g_doc), _confusion(q_cls, qdf.predicted, classes),
+                     dict(latency=lat, embed_img_s={k:round(v[1], 1) for k,v in emb.items() if v[1]}),
+                     dict(data_root=settings['data_root'], checkpoint=settings['checkpoint'], fingerprint=settings['fingerprint'],
+                          target_fmr=settings['target_fmr'], enrol_frac=settings['enrol_frac'],
+                          rerank=rerank, rerank_k=sr.rerank_k if rerank else None, calibration=cal, rectify=settings['rectify'],
+                          words=None if store.words is None else store.words.vocab.n_words, shortlist=sr.shortlist if rerank else None,
+                          shortlist_k=sr.shortlist_k if rerank else None,
+                          seed=settings['seed'], n_gallery=len(gal), n_enrolled=len(proto.enrol), n_copies_dropped=proto.n_copies,
+                          n_on_file=int(on_file.sum()), n_not_on_file=int((~on_file).sum())),
+                     pd.DataFrame(dict(path=gal.paths, doc_id=g_doc, doc_type=g_cls)), short)
+    rep.ranked = ds
+    return rep
+
 def evaluate(data_root, # split folder with train/, val/, test/ and their manifests (`docsearch_build_data --group_col doc_id`)
              checkpoint, # checkpoint to evaluate
              baselines=('global','prototype','phash','dhash','orb'), # baselines to run beside docsearch
@@ -430,27 +538,14 @@ def evaluate(data_root, # split folder with train/, val/, test/ and their manife
     "Evaluate `checkpoint` on the test split under the enrolment protocol, beside the `baselines`"
     check_opts(ge=1, n_queries=n_queries, rerank_k=rerank_k); check_opts(ge=0, orb_queries=orb_queries, workers=workers, latency_n=latency_n)
     check_opts(ge=0, le=0.999999, target_fmr=target_fmr); check_opts(gt=0, le=1, enrol_frac=enrol_frac)
-    root = Path(data_root)
-    for s in ('train','val','test'):
-        if not (root/s).is_dir(): raise FileNotFoundError(f"{root/s} not found: `data_root` must be a split folder made by docsearch_build_data (train/, val/, test/)")
+    root = _split_root(data_root)
     model,meta = load_checkpoint(checkpoint)
     fp,rectify = meta.get('fingerprint',''),rectify or trained_rectify(meta)
-    emb = {}
-    for sp in ('train','val','test'):
-        e = (embeddings or {}).get(sp)
-        if e is None: emb[sp] = _cached_embeddings(root/sp, (model, meta), fp, cache_dir, workers, rectify); continue
-        e = load_embeddings(e) if isinstance(e, (str, Path)) else e
-        if e.fingerprint and fp and e.fingerprint!=fp: raise ValueError(f"embeddings of {sp!r} were made by model {e.fingerprint!r}, not by {checkpoint} ({fp!r}); re-extract them or leave them out")
-        if e.rectify!=rectify: raise ValueError(f"embeddings of {sp!r} were made with rectify={e.rectify!r}, the evaluation runs with {rectify!r}; re-extract them or leave them out")
-        emb[sp] = (e, None)
+    emb = _eval_embeddings(root, (model, meta), checkpoint, rectify, cache_dir, workers, embeddings)
     tr,va,te = (emb[s][0] for s in ('train','val','test'))
     if 'doc_id' not in te.extra: raise ValueError(f"{root/'test'}: no `doc_id` column; the protocol needs it (rebuild splits from a labels CSV with doc_id)")
     proto = make_protocol(te.extra['doc_id'], te.extra.get('source'), te.paths, enrol_frac, seed)
-    rows = proto.queries
-    if n_queries and n_queries<len(rows):
-        pick = np.sort(np.random.default_rng(seed).choice(len(rows), n_queries, replace=False))
-        rows,on_file = rows[pick],proto.on_file[pick]
-    else: on_file = proto.on_file
+    rows,on_file = _sample_queries(proto, n_queries, seed)
     gal = _concat(tr, take_rows(te, proto.enrol))
     g_doc,g_cls = gal.extra['doc_id'].astype(str),gal.labels.astype(str)
     q_doc,q_cls = te.extra['doc_id'][rows].astype(str),te.labels[rows].astype(str)
@@ -462,63 +557,23 @@ def evaluate(data_root, # split folder with train/, val/, test/ and their manife
     logger.info(f"{proto}; gallery {len(gal)} images")
     score = lambda r, sel=slice(None): score_ranked(r, q_doc[sel], q_cls[sel], on_file[sel], g_doc, g_cls)
     ds,base,cal,short = rank_docsearch(s, te, rows, va, target_fmr, fwd_ms=fwd),{},None,{}
-    gal_local = None
+    sr = gal_local = q_local = fwd_r = None # set by re-ranking
     if rerank:
-        logger.info(f"{rerank} local features of the gallery and queries")
-        if gallery_local is not None and (gallery_local.method!=rerank or not np.array_equal(gallery_local.ids, np.arange(len(gal)))):
-            raise ValueError(f"gallery_local holds {gallery_local.method} features of {len(gallery_local)} images; "
-                             f"the gallery has {len(gal)} (ids 0..{len(gal)-1}) and re-ranks with {rerank}: leave it out to compute them")
-        gal_local = store.local = gallery_local or _cached_local(list(gal.paths), rerank, cache_dir, workers, rectify)
-        q_local = _cached_local([te.paths[i] for i in rows], rerank, cache_dir, workers, rectify)
-        if words and rerank=='orb': store.set_words(words, vocab=vocab or 'auto')
-        sr = Searcher((model, meta), store, rerank=rerank, shortlist=shortlist, **({'rerank_k':rerank_k} if rerank_k else {}),
-                      **({'shortlist_k':shortlist_k} if shortlist_k else {}))
-        cal = sr.calibrate(va, target_fmr).to_dict() # the validation embeddings made above
+        sr,cal,gal_local,q_local = _reranker((model, meta), store, gal, te, va, rows, rerank, gallery_local, words, vocab, shortlist, shortlist_k,
+                                             rerank_k, target_fmr, cache_dir, workers, rectify)
         lat_r = _latency(sr, qpaths, latency_n) if latency_n else {}
         fwd_r = fwd+lat_r.get('features_ms_p50', 0)
         base['docsearch, no re-ranking'] = score(ds)
         ds = rank_docsearch(sr, te, rows, va, target_fmr, fwd_ms=fwd_r, local=[q_local[j] for j in range(len(rows))])
         short = shortlist_recall(sr, te, rows, [q_local[j] for j in range(len(rows))], on_file, g_doc) if store.words is not None else {}
         lat = dict(lat_r, embedding_only=lat)
-    for b in baselines:
-        logger.info(f"baseline {b}")
-        if b=='global': base['global index'] = score(rank_global(gal.features, te.features[rows], va.features, target_fmr, fwd_ms=fwd))
-        elif b=='prototype': base['prototype (2 passes, 1.2)'] = score(rank_prototype(store, te, rows, fwd_ms=lat.get('forward_ms_p50', 0)+fwd))
-        elif b in ('phash','dhash'):
-            hs = {k:_cached_hashes(list(e.paths), k, cache_dir) for k,e in (('gallery', gal), ('test', te), ('val', va))}
-            ms = hs['test'][1]
-            base[b] = score(rank_hash(hs['gallery'][0][b], hs['test'][0][b][rows], hs['val'][0][b], target_fmr, hash_ms=ms, name=b))
-        elif b=='orb':
-            if gal_local is None or gal_local.method!='orb': gal_local = _cached_local(list(gal.paths), 'orb', cache_dir, workers, rectify)
-            bf,pick = _orb_baseline(gal_local, te, va, rows, q_doc, q_cls, on_file, g_doc, g_cls, target_fmr, orb_queries, seed, workers)
-            base.update(bf) # and docsearch on the same sample, for a like-for-like comparison
-            base[f'docsearch (the same {len(pick)} queries)'] = score(_subset_ranked(ds, pick), pick)
-        else: raise ValueError(f"unknown baseline {b!r}; choose from 'global', 'prototype', 'phash', 'dhash', 'orb'")
-    for name,ck in (compare or {}).items():
-        m2,meta2 = load_checkpoint(ck)
-        e2 = {sp:_cached_embeddings(root/sp, (m2, meta2), meta2.get('fingerprint',''), cache_dir, workers, rectify)[0] for sp in ('train','val','test')}
-        g2 = _concat(e2['train'], take_rows(e2['test'], proto.enrol))
-        if not np.array_equal(g2.paths, gal.paths): raise ValueError(f"{ck}: its embeddings do not cover the same images; was it given the same data_root?")
-        st2 = ClassIndexStore.from_embeddings(g2, graduating_threshold=IndexConfig.graduating_threshold)
-        s2 = Searcher((m2, meta2), st2)
-        base[f'{name}, no re-ranking'] = score(rank_docsearch(s2, e2['test'], rows, e2['val'], target_fmr, fwd_ms=fwd, name=name))
-        if rerank:
-            st2.local = gal_local
-            s2 = Searcher((m2, meta2), st2, rerank=rerank, **({'rerank_k':rerank_k} if rerank_k else {}))
-            s2.calibrate(e2['val'], target_fmr)
-            base[name] = score(rank_docsearch(s2, e2['test'], rows, e2['val'], target_fmr, fwd_ms=fwd_r, name=name, local=[q_local[j] for j in range(len(rows))]))
-    qdf = _query_records(ds, te, rows, on_file, g_doc)
-    rep = EvalReport(score(ds), base, qdf, error_curve(ds, q_doc, on_file, g_doc), _confusion(q_cls, qdf.predicted, list(model.classes)),
-                     dict(latency=lat, embed_img_s={k:round(v[1], 1) for k,v in emb.items() if v[1]}),
-                     dict(data_root=str(root), checkpoint=str(checkpoint), fingerprint=fp, target_fmr=target_fmr, enrol_frac=enrol_frac,
-                          rerank=rerank, rerank_k=sr.rerank_k if rerank else None, calibration=cal, rectify=rectify,
-                          words=None if store.words is None else store.words.vocab.n_words, shortlist=sr.shortlist if rerank else None,
-                          shortlist_k=sr.shortlist_k if rerank else None,
-                          seed=seed, n_gallery=len(gal), n_enrolled=len(proto.enrol), n_copies_dropped=proto.n_copies,
-                          n_on_file=int(on_file.sum()), n_not_on_file=int((~on_file).sum())),
-                     pd.DataFrame(dict(path=gal.paths, doc_id=g_doc, doc_type=g_cls)), short)
-    rep.ranked = ds
-    return rep
+    gal_local = _baselines(base, baselines, score, store, gal, te, va, rows, ds, gal_local, lat, fwd, q_doc, q_cls, on_file, g_doc, g_cls,
+                           target_fmr, orb_queries, seed, cache_dir, workers, rectify)
+    _compare(base, compare, score, root, proto, gal, rows, rerank, rerank_k, gal_local, q_local, fwd, fwd_r, target_fmr, cache_dir, workers, rectify)
+    return _eval_report(ds, base, short, score, te, rows, on_file, q_doc, q_cls, g_doc, g_cls, gal, proto, list(model.classes), lat, emb, sr, store, cal,
+                        dict(data_root=str(root), checkpoint=str(checkpoint), fingerprint=fp, target_fmr=target_fmr, enrol_frac=enrol_frac,
+                             rerank=rerank, rectify=rectify, seed=seed))
+
 
 # %% ../nbs/05a_evaluate.ipynb #747615aa
 def capture_table(rep:EvalReport # an `evaluate` report

@@ -1021,6 +1021,41 @@ def _peak_rss_gb()->float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1e6
 
 # %% ../nbs/04_indexing.ipynb #8e7f27e2
+def _bench_global_ivf(n:int, d:int, n_classes:int, k:int, nprobes, n_queries:int, # as `bench_search` takes them
+                      gen, Q:np.ndarray, row): # the classes' vectors (fills `Q`), the queries, `row(...)` records a variant
+    "`bench_search`'s global IVF variants: one index over every vector, trained on a sample, one row per `nprobe`"
+    nlist,t0 = max(1, int(math.sqrt(n))), time.time()
+    with faiss_threads(None):
+        index = faiss.index_factory(d, f'IVF{nlist},Flat')
+        sample = np.concatenate([X[:max(1, 40*nlist//n_classes)] for _,X in gen()])
+        index.train(sample); del sample
+        for c,X in gen(): index.add(X)
+    build = time.time()-t0
+    for p in dict.fromkeys(min(p, nlist) for p in nprobes):
+        with faiss_threads(1):
+            ps = faiss.SearchParametersIVF(nprobe=p)
+            lat = _latency(lambda i: index.search(Q[i:i+1], k, params=ps), n_queries)
+            ids = index.search(Q, k, params=ps)[1]
+        row(f'global IVF{nlist} nprobe={p}', n, build, lat, index.ntotal*(d*4+8)+nlist*d*4, ids)
+
+def _bench_per_class(n:int, d:int, per:int, k:int, top:int, nprobes, n_queries:int, # as `bench_search` takes them (`per`: vectors per class)
+                     tops:list, gen, Q:np.ndarray, row): # each query's classes, the classes' vectors (fills `Q`), the queries, `row(...)` records a variant
+    "`bench_search`'s per-class variants: a `ClassIndexStore` with every class exact, then every class IVF, one row per `nprobe`"
+    for thr in (n+1, 1): # every class exact, then every class IVF
+        store,t0 = ClassIndexStore(d, graduating_threshold=1, approx_threshold=thr), time.time()
+        with faiss_threads(None):
+            for c,X in gen(): store.add(X, np.full(per, f'c{c}'), np.full(per, ''))
+        build = time.time()-t0
+        i0 = store.indexes['c0']
+        gb = sum(i.ntotal*(d*4+8)+(i.nlist*d*4 if _is_ivf(i) else 0) for i in store.indexes.values())
+        for p in dict.fromkeys(min(p, i0.nlist) for p in nprobes) if _is_ivf(i0) else [None]:
+            store.nprobe = p or store.nprobe
+            lat = _latency(lambda i: store.search(Q[i], classes=tops[i], k=k), n_queries)
+            ids = [store.search(Q[i], classes=tops[i], k=k).ids for i in range(n_queries)]
+            name = f"per-class IVF{i0.nlist} nprobe={p}, top-{top}" if p else f"per-class exact, top-{top}"
+            row(name, top*per, build, lat, gb, ids)
+        del store
+
 def bench_search(n:int, # vectors in the gallery
                  d:int=2048, # embedding size
                  n_classes:int=50, # doc_types, equal sizes
@@ -1054,32 +1089,6 @@ def bench_search(n:int, # vectors in the gallery
         gt = index.search(Q, k)[1] + 0 # positions = ids (classes added in order)
         lat = _latency(lambda i: index.search(Q[i:i+1], k), n_queries)
     row('global exact', n, build, lat, index.ntotal*d*4, gt); del index
-    nlist,t0 = max(1, int(math.sqrt(n))), time.time()
-    with faiss_threads(None):
-        index = faiss.index_factory(d, f'IVF{nlist},Flat')
-        sample = np.concatenate([X[:max(1, 40*nlist//n_classes)] for _,X in gen()])
-        index.train(sample); del sample
-        for c,X in gen(): index.add(X)
-    build = time.time()-t0
-    for p in dict.fromkeys(min(p, nlist) for p in nprobes):
-        with faiss_threads(1):
-            ps = faiss.SearchParametersIVF(nprobe=p)
-            lat = _latency(lambda i: index.search(Q[i:i+1], k, params=ps), n_queries)
-            ids = index.search(Q, k, params=ps)[1]
-        row(f'global IVF{nlist} nprobe={p}', n, build, lat, index.ntotal*(d*4+8)+nlist*d*4, ids)
-    del index
-    for thr in (n+1, 1): # every class exact, then every class IVF
-        store,t0 = ClassIndexStore(d, graduating_threshold=1, approx_threshold=thr), time.time()
-        with faiss_threads(None):
-            for c,X in gen(): store.add(X, np.full(per, f'c{c}'), np.full(per, ''))
-        build = time.time()-t0
-        i0 = store.indexes['c0']
-        gb = sum(i.ntotal*(d*4+8)+(i.nlist*d*4 if _is_ivf(i) else 0) for i in store.indexes.values())
-        for p in dict.fromkeys(min(p, i0.nlist) for p in nprobes) if _is_ivf(i0) else [None]:
-            store.nprobe = p or store.nprobe
-            lat = _latency(lambda i: store.search(Q[i], classes=tops[i], k=k), n_queries)
-            ids = [store.search(Q[i], classes=tops[i], k=k).ids for i in range(n_queries)]
-            name = f"per-class IVF{i0.nlist} nprobe={p}, top-{top}" if p else f"per-class exact, top-{top}"
-            row(name, top*per, build, lat, gb, ids)
-        del store
+    _bench_global_ivf(n, d, n_classes, k, nprobes, n_queries, gen, Q, row)
+    _bench_per_class(n, d, per, k, top, nprobes, n_queries, tops, gen, Q, row)
     return rows
