@@ -708,7 +708,6 @@ class QdrantBucket:
     def __repr__(self): return f"QdrantBucket({self.cls or 'leftovers'}, {self.ntotal} vectors)"
     @property
     def classes(self)->list: return [self.cls] if self.cls is not None else sorted(self.store._left)
-    def add_with_ids(self, X, ids): self.store._upsert(X, ids); self.ntotal += len(ids)
     def remove_ids(self, ids): self.store._delete(ids); self.ntotal -= len(ids)
 
 class QdrantStore(ClassIndexStore):
@@ -757,10 +756,6 @@ def _upsert(self:QdrantStore, X, ids, bs:int=256):
 def _delete(self:QdrantStore, ids): self._pending.update(int(i) for i in ids) # hidden from search now, deleted after the save
 
 @patch
-def _new_index(self:QdrantStore, X, ids)->QdrantBucket:
-    raise NotImplementedError # classes are payload filters: see `_add_class`
-
-@patch
 def _add_class(self:QdrantStore, c, X, ids):
     "Add vectors of class `c`; a class graduates from the leftovers by becoming its own filter (no vectors move)"
     self._upsert(X, ids)
@@ -807,7 +802,7 @@ def vectors(self:QdrantStore, ids)->np.ndarray:
 
 # %% ../nbs/04_indexing.ipynb #e143f020
 @patch
-def _holds(self:QdrantStore, index, ids)->bool: return True # the collection's points are checked as a whole in `_read_vectors`
+def _holds(self:QdrantStore, index, ids)->bool: return True # the collection's points are checked as a whole in `_set_meta`
 
 @patch
 def _write_vectors(self:QdrantStore, tmp:Path)->dict:
@@ -830,7 +825,7 @@ def _store_args(cls:QdrantStore, man:dict)->dict: return dict(location=man['stor
 
 @patch
 def _read_vectors(self:QdrantStore, path:Path, man:dict):
-    "Open the collection the manifest names and check it holds every live id (points left by an interrupted write are hidden)"
+    "Open the collection the manifest names and check its vectors' size (`_set_meta` then checks its points)"
     fix = f"rebuild the index with `docsearch_index --embeddings FILE.npz --out {path} --overwrite --store qdrant --qdrant {self.location}`"
     if not self.client.collection_exists(self.collection):
         raise IndexFormatError(f"{path}: Qdrant collection {self.collection!r} not found at {self.location}; {fix}")
@@ -857,11 +852,7 @@ def _set_meta(self:QdrantStore, m:dict, path):
                    "they are ignored, and deleted at the next save")
 
 @patch(as_prop=True)
-def store_info(self:QdrantStore)->dict: return self._write_vectors_entry()
-
-@patch
-def _write_vectors_entry(self:QdrantStore)->dict:
-    return dict(kind='qdrant', location=_location_key(self.location), collection=self.collection)
+def store_info(self:QdrantStore)->dict: return dict(kind='qdrant', location=_location_key(self.location), collection=self.collection)
 
 
 # %% ../nbs/04_indexing.ipynb #75454b89
@@ -907,6 +898,31 @@ def _qdrant_entry(path:Path, api_key=None)->tuple|None:
     if api_key: open_qdrant(s['location'], api_key) # shared: `ClassIndexStore.load` reuses it
     return s['location'],s['collection']
 
+def _new_store(out:Path, embeddings, kw:dict, rectify, backend, qdrant, api_key)->ClassIndexStore:
+    "A new store of `backend` holding `embeddings` (a sharded set is read one shard at a time), checked against `rectify`"
+    parts = embedding_files(embeddings)
+    emb = load_embeddings(parts[0])
+    if rectify is not None and emb.rectify!=rectify:
+        raise ValueError(f"{embeddings}: extracted with rectify={emb.rectify!r}, not {rectify!r}; re-extract with `docsearch_extract --rectify {rectify}` "
+                         f"or pass --rectify {emb.rectify}")
+    if qdrant is not None and backend!='qdrant': raise ValueError("--qdrant names where a Qdrant store lives: pass --store qdrant with it")
+    if backend=='qdrant': kw = dict(kw, location=qdrant or f'{out}.qdrant', api_key=api_key)
+    store = STORES[backend or 'faiss'].from_embeddings(emb, threads=None, **kw)
+    for part in parts[1:]: store.add_embeddings(load_embeddings(part))
+    return store
+
+def _open_store(out:Path, kw:dict, rectify, backend, qdrant)->ClassIndexStore:
+    "The store in index folder `out`, with the settings in `kw`, checked against `rectify` and the store asked for"
+    store = ClassIndexStore.load(out, threads=None)
+    kind = next(k for k,c in STORES.items() if type(store) is c)
+    if backend not in (None, kind) or qdrant is not None:
+        raise ValueError(f"{out} keeps its vectors in {kind}{' at '+store.location if kind=='qdrant' else ''}; to move them, rebuild it: "
+                         f"--embeddings FILE.npz --overwrite --store {backend or kind}{' --qdrant '+qdrant if qdrant else ''}")
+    for k,v in kw.items(): setattr(store, k, v)
+    if rectify is not None and rectify!=store.rectify:
+        raise ValueError(f"{out} holds images prepared with rectify={store.rectify!r}; rebuild it from embeddings extracted with --rectify {rectify}, or pass --rectify {store.rectify}")
+    return store
+
 def index_embeddings(out, # index folder to create or update
                      embeddings=None, # `.npz` to build a new index from
                      add=None, # `.npz` to add to the index in `out`
@@ -935,25 +951,9 @@ def index_embeddings(out, # index folder to create or update
         if rectify not in (None, *RECTIFY_MODES): raise ValueError(f"--rectify takes one of {', '.join(RECTIFY_MODES)}, got {rectify!r}")
         if embeddings is not None:
             if out.exists() and not overwrite: raise FileExistsError(f"{out} already exists; pass --overwrite to rebuild it, or --add to extend it")
-            parts = embedding_files(embeddings) # a sharded set is read one shard at a time
-            emb = load_embeddings(parts[0])
-            if rectify is not None and emb.rectify!=rectify:
-                raise ValueError(f"{embeddings}: extracted with rectify={emb.rectify!r}, not {rectify!r}; re-extract with `docsearch_extract --rectify {rectify}` "
-                                 f"or pass --rectify {emb.rectify}")
-            if qdrant is not None and backend!='qdrant': raise ValueError("--qdrant names where a Qdrant store lives: pass --store qdrant with it")
-            if backend=='qdrant': kw.update(location=qdrant or f'{out}.qdrant', api_key=qdrant_api_key)
-            store = STORES[backend or 'faiss'].from_embeddings(emb, threads=None, **kw).set_local(local or 'orb', workers)
-            for part in parts[1:]: store.add_embeddings(load_embeddings(part))
+            store = _new_store(out, embeddings, kw, rectify, backend, qdrant, qdrant_api_key).set_local(local or 'orb', workers)
             if words is None and store.local is not None and store.local.method=='orb': words = 65536
-        else:
-            store = ClassIndexStore.load(out, threads=None)
-            kind = next(k for k,c in STORES.items() if type(store) is c)
-            if backend not in (None, kind) or qdrant is not None:
-                raise ValueError(f"{out} keeps its vectors in {kind}{' at '+store.location if kind=='qdrant' else ''}; to move them, rebuild it: "
-                                 f"--embeddings FILE.npz --overwrite --store {backend or kind}{' --qdrant '+qdrant if qdrant else ''}")
-            for k,v in kw.items(): setattr(store, k, v)
-            if rectify is not None and rectify!=store.rectify:
-                raise ValueError(f"{out} holds images prepared with rectify={store.rectify!r}; rebuild it from embeddings extracted with --rectify {rectify}, or pass --rectify {store.rectify}")
+        else: store = _open_store(out, kw, rectify, backend, qdrant)
         if local not in (None, *METHODS, 'none'): raise ValueError(f"--local takes one of {(*METHODS, 'none')}, got {local!r}")
         store.local_workers = workers
         added = dups = 0
