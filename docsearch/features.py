@@ -230,7 +230,7 @@ def _autocast(dtype:str, device:str='cpu'):
 
 @torch.no_grad()
 def _forward(model:DocNet, x, dtype:str):
-    with _autocast(dtype, x.device.type if torch.is_tensor(x) else 'cpu'): out = model(x.contiguous(memory_format=torch.channels_last))
+    with _autocast(dtype, next(model.parameters()).device.type): out = model(x.contiguous(memory_format=torch.channels_last))
     return F.normalize(out.emb.float(), dim=1) if model.cfg.get('normalize', True) else out.emb.float(), out.logits.float().softmax(1)
 
 @torch.no_grad()

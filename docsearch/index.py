@@ -23,7 +23,8 @@ from .rectify import RECTIFY_MODES
 # %% auto #0
 __all__ = ['logger', 'FORMAT_VERSION', 'APPROX_THRESHOLD', 'STORES', 'VOCAB_PER_WORD', 'IndexFormatError', 'faiss_threads',
            'ClassIndexStore', 'Hits', 'IndexLockedError', 'index_lock', 'VectorStore', 'open_qdrant', 'close_qdrant',
-           'QdrantBucket', 'QdrantStore', 'index_embeddings', 'docsearch_index', 'bench_search']
+           'QdrantBucket', 'QdrantStore', 'sparse_words', 'index_embeddings', 'docsearch_index', 'latency_ms',
+           'bench_search']
 
 # %% ../nbs/04_indexing.ipynb #da582109
 logger = logging.getLogger(__name__)
@@ -856,6 +857,11 @@ def store_info(self:QdrantStore)->dict: return dict(kind='qdrant', location=_loc
 
 
 # %% ../nbs/04_indexing.ipynb #75454b89
+def sparse_words(words): # `qdrant_client.models.SparseVector`
+    "The sparse `words` vector of one image's (or query's) visual words: each distinct word once, unit norm (Qdrant's IDF modifier adds the idf)"
+    u = np.unique(np.asarray(words))
+    return _qdrant().models.SparseVector(indices=u.tolist(), values=[float(1/np.sqrt(max(len(u), 1)))]*len(u))
+
 @patch
 def _push_words(self:QdrantStore, ids, bs:int=256):
     "Write the visual words of `ids` as the points' sparse `words` vectors (binary, unit norm; Qdrant applies the idf)"
@@ -865,8 +871,7 @@ def _push_words(self:QdrantStore, ids, bs:int=256):
     for i in ids:
         j = slot.get(int(i))
         if j is None: continue
-        u = np.unique(w.words[w.offsets[j]:w.offsets[j+1]])
-        pts.append(m.PointVectors(id=int(i), vector={'words': m.SparseVector(indices=u.tolist(), values=[float(1/np.sqrt(max(len(u), 1)))]*len(u))}))
+        pts.append(m.PointVectors(id=int(i), vector={'words': sparse_words(w.words[w.offsets[j]:w.offsets[j+1]])}))
     for s in range(0, len(pts), bs): self.client.update_vectors(self.collection, pts[s:s+bs], wait=True)
 
 @patch
@@ -1009,7 +1014,7 @@ def _bench_class(c:int, n:int, d:int, seed:int, n_q:int, per_doc:int=5)->tuple:
     Q = docs[rng.integers(0, len(docs), n_q)] + 0.35*rng.standard_normal((n_q, d), dtype=np.float32)
     return X, Q
 
-def _latency(fn, n)->dict:
+def latency_ms(fn, n)->dict:
     "p50/p95 milliseconds of `fn(i)` over `i` in range(n)"
     t = []
     for i in range(n):
@@ -1034,7 +1039,7 @@ def _bench_global_ivf(n:int, d:int, n_classes:int, k:int, nprobes, n_queries:int
     for p in dict.fromkeys(min(p, nlist) for p in nprobes):
         with faiss_threads(1):
             ps = faiss.SearchParametersIVF(nprobe=p)
-            lat = _latency(lambda i: index.search(Q[i:i+1], k, params=ps), n_queries)
+            lat = latency_ms(lambda i: index.search(Q[i:i+1], k, params=ps), n_queries)
             ids = index.search(Q, k, params=ps)[1]
         row(f'global IVF{nlist} nprobe={p}', n, build, lat, index.ntotal*(d*4+8)+nlist*d*4, ids)
 
@@ -1050,7 +1055,7 @@ def _bench_per_class(n:int, d:int, per:int, k:int, top:int, nprobes, n_queries:i
         gb = sum(i.ntotal*(d*4+8)+(i.nlist*d*4 if _is_ivf(i) else 0) for i in store.indexes.values())
         for p in dict.fromkeys(min(p, i0.nlist) for p in nprobes) if _is_ivf(i0) else [None]:
             store.nprobe = p or store.nprobe
-            lat = _latency(lambda i: store.search(Q[i], classes=tops[i], k=k), n_queries)
+            lat = latency_ms(lambda i: store.search(Q[i], classes=tops[i], k=k), n_queries)
             ids = [store.search(Q[i], classes=tops[i], k=k).ids for i in range(n_queries)]
             name = f"per-class IVF{i0.nlist} nprobe={p}, top-{top}" if p else f"per-class exact, top-{top}"
             row(name, top*per, build, lat, gb, ids)
@@ -1087,7 +1092,7 @@ def bench_search(n:int, # vectors in the gallery
     build = time.time()-t0
     with faiss_threads(1):
         gt = index.search(Q, k)[1] + 0 # positions = ids (classes added in order)
-        lat = _latency(lambda i: index.search(Q[i:i+1], k), n_queries)
+        lat = latency_ms(lambda i: index.search(Q[i:i+1], k), n_queries)
     row('global exact', n, build, lat, index.ntotal*d*4, gt); del index
     _bench_global_ivf(n, d, n_classes, k, nprobes, n_queries, gen, Q, row)
     _bench_per_class(n, d, per, k, top, nprobes, n_queries, tops, gen, Q, row)

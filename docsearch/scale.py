@@ -7,7 +7,7 @@ from __future__ import annotations
 import concurrent.futures, multiprocessing, resource, tempfile, time
 from pathlib import Path
 import numpy as np, pandas as pd
-from .index import STORES, QdrantStore, close_qdrant
+from .index import STORES, QdrantStore, close_qdrant, latency_ms, sparse_words
 from .verify import LocalFeatureStore, compute_features, local_features, verify_pair, distinct_inliers
 from .words import WordIndex, default_vocabulary
 
@@ -85,15 +85,13 @@ def bench_store(kind:str, # 'faiss' or 'qdrant'
     rng = np.random.default_rng(seed+1)
     rows = rng.choice(n, min(n_queries, n), replace=False)
     Q = X[rows] + 0.05*rng.standard_normal((len(rows), d)).astype(np.float32)
-    ms,found = [],0
-    for q,r in zip(Q, rows):
-        t = time.perf_counter()
-        hits = store.search(q, classes=[cls[r]], k=10)
-        ms.append((time.perf_counter()-t)*1e3); found += bool(hits) and hits[0]['id']==r
+    hits = {}
+    lat = latency_ms(lambda j: hits.__setitem__(j, store.search(Q[j], classes=[cls[rows[j]]], k=10)), len(rows))
+    found = sum(bool(h) and h[0]['id']==rows[j] for j,h in hits.items())
     ram = _rss_mb()-rss0
     if kind=='qdrant': close_qdrant(kw['location'])
     return dict(store=kind, n=n, d=d, build_s=round(build, 1), build_ms_per_image=round(build/n*1e3, 2),
-                p50_ms=round(float(np.percentile(ms, 50)), 2), p95_ms=round(float(np.percentile(ms, 95)), 2), recall_at_1=round(found/len(rows), 3),
+                **lat, recall_at_1=round(found/len(rows), 3),
                 ram_mb=round(ram), disk_bytes_per_image=round(_dir_bytes(wd/'index', kw.get('location', wd/'none'))/n))
 
 
