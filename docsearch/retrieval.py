@@ -19,7 +19,7 @@ from .features import Embeddings, embed_images, list_images
 from .index import ClassIndexStore, IndexFormatError, index_lock
 from .rectify import Rectifier, RECTIFY_MODES
 from .verify import (verify_pair, distinct_inliers, compute_features, plot_matches, METHODS, agreement,
-                              shortlist_region, DENSE_MIN_INLIERS, Verification, full_grey)
+                              agreement_region, DENSE_MIN_INLIERS, Verification, full_grey)
 
 # %% auto #0
 __all__ = ['logger', 'SHORTLISTS', 'RERANK_K', 'SHORTLIST_K', 'DECISIVE_MARGIN', 'MIN_INLIERS', 'MIN_AGREEMENT', 'ROUTE_VOTES',
@@ -364,7 +364,7 @@ def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to ver
         dist = distinct_inliers(vs, len(q_local), groups)
         for h,v,d in zip(done, vs, dist): h.update(inliers=v.inliers, distinct=int(d), homography=None if v.H is None else np.round(v.H, 6).tolist(), _v=v)
         if not dense: continue
-        reg = shortlist_region(q_local, vs)
+        reg = agreement_region(q_local, vs, self.rectify)
         for j in sorted(range(len(done)), key=lambda j: (-dist[j], -vs[j].inliers))[:self.dense_k]:
             if j in agr or vs[j].H is None or vs[j].inliers<DENSE_MIN_INLIERS: continue
             try: agr[j] = round(agreement(qa, done[j]['path'], vs[j].H, reg, rectify=loc.rectify), 4)
@@ -564,7 +564,7 @@ def _calibrate_verify(self:Searcher, e, ids, target_fmr:float, workers:int)->dic
             vg = verify_pair(F[i], F[j], loc.method)
             d = distinct_inliers([vg]+vs, len(F[i]), ['__query__']+groups)
             dense = vg.H is not None and vg.inliers>=DENSE_MIN_INLIERS
-            a = agreement(e.paths[i], e.paths[j], vg.H, shortlist_region(F[i], [vg]+vs), rectify=loc.rectify) if dense else -1.
+            a = agreement(e.paths[i], e.paths[j], vg.H, agreement_region(F[i], [vg]+vs, loc.rectify), rectify=loc.rectify) if dense else -1.
             dist = float(np.linalg.norm(e.features[i]-e.features[j]))
             gen.append((int(d[0]), dist, a, dist))
     imp,gen = np.array(imp, float).reshape(-1,4),np.array(gen, float).reshape(-1,4)

@@ -17,15 +17,15 @@ from .rectify import load_prepared, RECTIFY_MODES
 # %% auto #0
 __all__ = ['logger', 'METHODS', 'FORMAT_VERSION', 'DESC_BYTES', 'AGREEMENT_Q', 'DENSE_MIN_INLIERS', 'LocalFeatures',
            'local_features', 'match_features', 'Verification', 'verify_pair', 'distinct_inliers', 'full_grey',
-           'patch_ncc', 'agreement', 'shortlist_region', 'LocalFeatureError', 'LocalFeatureStore', 'compute_features',
-           'verify_shortlist', 'brute_force', 'plot_matches']
+           'patch_ncc', 'agreement', 'shortlist_region', 'agreement_region', 'LocalFeatureError', 'LocalFeatureStore',
+           'compute_features', 'verify_shortlist', 'brute_force', 'plot_matches']
 
 # %% ../nbs/03a_verify.ipynb #ffe45a94
 logger = logging.getLogger(__name__)
 
 # %% ../nbs/03a_verify.ipynb #c2ff393c
 METHODS = ('orb', 'sift')
-FORMAT_VERSION = 1 # version of the saved local-feature file; `LocalFeatureStore.load` refuses newer ones
+FORMAT_VERSION = 2 # version of the saved local-feature file; `LocalFeatureStore.load` refuses newer ones (2: `coarse_side`)
 
 def _grey(img, # a path, PIL image or array (HxW grey, HxWx3 RGB)
           max_side:int=800, # long side after resizing (never enlarged)
@@ -65,19 +65,31 @@ def _detector(method:str, n_features:int):
     if method=='sift': return cv2.SIFT_create(n_features)
     raise ValueError(f"local feature method {method!r} is unknown; use one of {METHODS}")
 
+def _detect(a:np.ndarray, method:str, n:int)->tuple: # (xy float32 [k, 2], uint8 descriptors [k, bytes])
+    "Keypoints and descriptors of the grey array `a`"
+    kp,d = _detector(method, n).detectAndCompute(a, None) if n>0 else ((), None)
+    if d is None or not len(kp): e = _empty(method); return e.xy, e.desc
+    d = d if method=='orb' else np.clip(np.rint(d), 0, 255)
+    return np.float32([k.pt for k in kp]).reshape(-1, 2), np.ascontiguousarray(d, dtype=np.uint8)
+
 def local_features(img, # a path, PIL image or array
                    method:str='orb', # 'orb' or 'sift'
-                   max_side:int=800, # long side the image is resized to (never enlarged)
-                   n_features:int=1000, # keypoints kept at most
+                   max_side:int=480, # long side the image is resized to (never enlarged)
+                   n_features:int=900, # keypoints kept at most (a third of them from the coarse scale)
                    clahe:bool=True, # contrast-equalise first?
-                   rectify:str='off')->LocalFeatures: # image files: 'auto' rectifies them first (see `load_prepared`)
-    "Keypoints and uint8 descriptors of `img`"
-    det = _detector(method, n_features)
-    a,s = _grey(img, max_side, clahe, rectify)
-    kp,d = det.detectAndCompute(a, None)
-    if d is None or not len(kp): e = _empty(method); return LocalFeatures(e.xy, e.desc, (a.shape[1], a.shape[0]), s)
-    d = d if method=='orb' else np.clip(np.rint(d), 0, 255)
-    return LocalFeatures(np.float32([k.pt for k in kp]), np.ascontiguousarray(d, dtype=np.uint8), (a.shape[1], a.shape[0]), s)
+                   rectify:str='off', # image files: 'auto' rectifies them first (see `load_prepared`)
+                   coarse_side:int=240)->LocalFeatures: # long side of the second, coarse scale (0: one scale only)
+    "Keypoints and uint8 descriptors of `img` at two scales, positions in the frame of the fine one"
+    if isinstance(img, (str, Path)): img = load_prepared(img, rectify) # loaded (and rectified) once for both scales
+    a,s = _grey(img, max_side, clahe)
+    coarse = 0 < coarse_side < max(a.shape)
+    n_c = n_features//3 if coarse else 0
+    xy,d = _detect(a, method, n_features-n_c)
+    if coarse:
+        c,sc = _grey(img, coarse_side, clahe)
+        xc,dc = _detect(c, method, n_c)
+        xy,d = np.concatenate([xy, xc*np.float32(s/sc)]),np.concatenate([d, dc])
+    return LocalFeatures(xy, d, (a.shape[1], a.shape[0]), s)
 
 # %% ../nbs/03a_verify.ipynb #15e0cd06
 def _knn2(da:np.ndarray, db:np.ndarray, method:str)->tuple:
@@ -225,6 +237,12 @@ def shortlist_region(q:LocalFeatures, # the query's features
     ix = np.unique(np.concatenate([v.query_inliers for v in vs if v.H is not None] + [np.zeros(0, np.int64)]))
     return q.xy[ix].astype(np.float64)/max(q.scale, 1e-9)
 
+def agreement_region(q:LocalFeatures, # the query's features
+                     vs:list, # its `Verification`s against a shortlist
+                     rectify:str='off')->np.ndarray|None: # how the query was prepared; returns `agreement`'s region
+    "The query area dense agreement compares: all of a rectified query (it is the document), else `shortlist_region`"
+    return None if rectify=='auto' else shortlist_region(q, vs)
+
 # %% ../nbs/03a_verify.ipynb #e958fa2c
 class LocalFeatureError(ValueError):
     "A local-feature file or store that cannot be used as it is; the message names the fix"
@@ -232,17 +250,18 @@ class LocalFeatureError(ValueError):
 class LocalFeatureStore:
     "Local features of gallery images, keyed by index id, with the parameters that made them"
     def __init__(self, method:str='orb', # 'orb' or 'sift'
-                 max_side:int=800, # long side images are resized to
-                 n_features:int=1000, # keypoints per image at most
+                 max_side:int=480, # long side images are resized to
+                 n_features:int=900, # keypoints per image at most
                  clahe:bool=True, # contrast-equalise first?
-                 rectify:str='off'): # 'auto': image files are rectified before their features are computed
+                 rectify:str='off', # 'auto': image files are rectified before their features are computed
+                 coarse_side:int=240): # long side of the coarse scale (0: one scale)
         if method not in METHODS: raise ValueError(f"local feature method {method!r} is unknown; use one of {METHODS}")
         if rectify not in RECTIFY_MODES: raise ValueError(f"rectify={rectify!r} is unknown; use one of {', '.join(RECTIFY_MODES)}")
         store_attr()
         self.feats = {} # id -> LocalFeatures
 
     @property
-    def params(self)->dict: return dict(method=self.method, max_side=self.max_side, n_features=self.n_features, clahe=self.clahe, rectify=self.rectify)
+    def params(self)->dict: return dict(method=self.method, max_side=self.max_side, n_features=self.n_features, clahe=self.clahe, rectify=self.rectify, coarse_side=self.coarse_side)
     def compute(self, img)->LocalFeatures: return local_features(img, **self.params)
     def __len__(self): return len(self.feats)
     def __contains__(self, i): return int(i) in self.feats
@@ -252,7 +271,7 @@ class LocalFeatureStore:
     @property
     def nbytes(self)->int: return sum(f.nbytes for f in self.feats.values())
     def __repr__(self):
-        return f"LocalFeatureStore({self.method}, {len(self)} images, {self.nbytes/1e6:.1f} MB, max_side={self.max_side}, n_features={self.n_features})"
+        return f"LocalFeatureStore({self.method}, {len(self)} images, {self.nbytes/1e6:.1f} MB, max_side={self.max_side}, coarse_side={self.coarse_side}, n_features={self.n_features})"
 
 # %% ../nbs/03a_verify.ipynb #f82a3b79
 @patch
@@ -335,7 +354,8 @@ def load(cls:LocalFeatureStore, fn, # a file written by `LocalFeatureStore.save`
     ok = (len(off)==len(ids)+1 and off[0]==0 and off[-1]==len(a['xy'])==len(a['desc']) and (np.diff(off)>=0).all()
           and len(a['size'])==len(a['scale'])==len(ids) and a['desc'].shape[1:]==(DESC_BYTES[info['method']],) and len(np.unique(ids))==len(ids))
     if not ok: raise LocalFeatureError(f"{fn}: arrays are inconsistent (ids, offsets, keypoints, descriptors); recompute the local features")
-    s = cls(**{k:info[k] for k in ('method','max_side','n_features','clahe')}, rectify=info.get('rectify', 'off')) # older files: images as they were
+    s = cls(**{k:info[k] for k in ('method','max_side','n_features','clahe')}, rectify=info.get('rectify', 'off'), # older files: images as they were,
+            coarse_side=info.get('coarse_side', 0)) # and one scale
     for j,i in enumerate(ids.tolist()):
         s.feats[i] = LocalFeatures(a['xy'][off[j]:off[j+1]], a['desc'][off[j]:off[j+1]], tuple(int(x) for x in a['size'][j]), float(a['scale'][j]))
     return s
@@ -376,7 +396,7 @@ DENSE_MIN_INLIERS = 12 # inliers a candidate needs before its `agreement` is mea
 
 def _agreements(q, vs, dist, query_img, images, dense_k:int=8, min_inliers:int=DENSE_MIN_INLIERS, rectify:str='off')->list:
     "Dense agreement of the best `dense_k` of `vs` (by `dist`, then inliers) on the shortlist's region; -1: not measured"
-    qa,reg = full_grey(query_img, rectify),shortlist_region(q, vs)
+    qa,reg = full_grey(query_img, rectify),agreement_region(q, vs, rectify)
     agr = [-1.]*len(vs)
     for j in sorted(range(len(vs)), key=lambda j: (-dist[j], -vs[j].inliers))[:dense_k]:
         if vs[j].H is None or vs[j].inliers<min_inliers: continue
@@ -417,8 +437,8 @@ def plot_matches(query, # the query: path, PIL image or array
                  ax=None, dpi:int=70, title:str|None=None):
     "Query and `hit` side by side with lines joining their inlier matches"
     import matplotlib.pyplot as plt
-    p = dict(params or dict(method=method))
-    (a,_),(b,_) = [_grey(x, p.get('max_side', 800), False, p.get('rectify', 'off')) for x in (query, hit)]
+    p = LocalFeatureStore(**(params or dict(method=method))).params # every parameter, defaults filled in
+    (a,_),(b,_) = [_grey(x, p['max_side'], False, p['rectify']) for x in (query, hit)]
     fq,fh = local_features(a, **p), local_features(b, **p)
     v = verify_pair(fq, fh, p['method'])
     h = max(a.shape[0], b.shape[0]); canvas = np.full((h, a.shape[1]+b.shape[1]), 255, np.uint8)
