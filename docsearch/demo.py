@@ -34,7 +34,7 @@ class DemoSettings:
     arch:str='resnet18' # backbone (the library's default is resnet50; see the budget note above)
     weights:str='imagenet' # 'imagenet' if in the local torch hub cache (else random init, with a warning), or 'none'
     image_size:int=224 # model input size
-    epochs:int=5 # maximum epochs (the visual words need no training: the classifier only routes)
+    epochs:int=3 # maximum epochs (the visual words need no training: the classifier only routes)
     batch_size:int=32 # training batch size
     lr:float=1e-3 # peak learning rate
     instance_weight:float=0.0 # weight of the instance-level training term (0: classification only)

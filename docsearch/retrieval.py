@@ -22,10 +22,10 @@ from .verify import (verify_pair, distinct_inliers, compute_features, plot_match
                               agreement_region, DENSE_MIN_INLIERS, Verification, full_grey)
 
 # %% auto #0
-__all__ = ['logger', 'SHORTLISTS', 'RERANK_K', 'SHORTLIST_K', 'DECISIVE_MARGIN', 'MIN_INLIERS', 'MIN_AGREEMENT', 'ROUTE_VOTES',
-           'FUSE_INLIERS', 'NOT_CALIBRATED', 'to_image', 'SearchResult', 'Searcher', 'merge_shortlists', 'Calibration',
-           'threshold_for_fmr', 'pick_rule', 'query_paths', 'format_result', 'docsearch_search', 'thumbnail',
-           'plot_result']
+__all__ = ['logger', 'SHORTLISTS', 'RERANK_K', 'SHORTLIST_K', 'DECISIVE_MARGIN', 'DENSE_K', 'MIN_INLIERS', 'MIN_AGREEMENT',
+           'ROUTE_VOTES', 'FUSE_INLIERS', 'NOT_CALIBRATED', 'to_image', 'SearchResult', 'Searcher', 'merge_shortlists',
+           'Calibration', 'threshold_for_fmr', 'pick_rule', 'query_paths', 'format_result', 'docsearch_search',
+           'thumbnail', 'plot_result']
 
 # %% ../nbs/05_retrieval.ipynb #d31137ac
 logger = logging.getLogger(__name__)
@@ -120,6 +120,7 @@ SHORTLISTS = ('both', 'words', 'embedding')
 RERANK_K = 100 # candidates verified per query at most (`05a_evaluate` measures the trade-off)
 SHORTLIST_K = 100 # candidates each shortlist source proposes
 DECISIVE_MARGIN = 0.1 # a candidate whose dense agreement beats the rule by this much ends verification early
+DENSE_K = 4 # candidates verified per batch, and the best of them (by distinct inliers) whose dense agreement is measured
 
 # %% ../nbs/05_retrieval.ipynb #1218a9ab
 class Searcher:
@@ -135,7 +136,7 @@ class Searcher:
                  rerank_k:int=RERANK_K, # candidates verified per query at most (fewer when one is decisively verified)
                  min_inliers:int|None=None, # distinct inliers for `verified` without query images (default: calibrated with the index, else 40)
                  min_agreement:float|None=None, # dense `agreement` for `verified` (default: calibrated with the index, else 0.6)
-                 dense_k:int=8, # best candidates (by distinct inliers) whose dense agreement is measured
+                 dense_k:int=DENSE_K, # candidates verified per batch; the best of them (by distinct inliers) get a dense agreement
                  shortlist:str='both', # candidates to verify: 'both' (visual words over every class, and the embedding in the routed classes), 'words' or 'embedding'
                  shortlist_k:int=SHORTLIST_K, # candidates each source proposes
                  rectify:str|None=None): # 'auto' or 'off': how queries are prepared (default: as the index's gallery images were)
