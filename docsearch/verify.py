@@ -389,6 +389,7 @@ def compute_features(paths:list, # image files
             with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn'), initializer=_v._init_worker) as ex:
                 for f in ex.map(_v._features_task, tasks, chunksize=8): out.append(f); bar.update()
         except cf.BrokenExecutor:
+            bar.close() # before the error, so the fix is the last line a user sees
             raise RuntimeError("local features: a worker process died before finishing; in a script, call docsearch under "
                                "`if __name__ == '__main__':` (spawned workers re-import the script), or pass workers=0") from None
     bar.close()
