@@ -723,8 +723,7 @@ def _all_tfms(ds)->list:
     return own + [t for d in inner for t in _all_tfms(d)]
 
 def worker_init(worker_id:int):
-    "Give each DataLoader worker its own augmentation stream, and one OpenCV thread (torch already gives it one)"
-    cv2.setNumThreads(1) # workers beside a training process on few cores: threads inside each only fight
+    "Give each DataLoader worker its own augmentation stream"
     s = torch.initial_seed() % 2**32
     np.random.seed(s); random.seed(s)
     info = get_worker_info()
