@@ -379,20 +379,18 @@ def compute_features(paths:list, # image files
     "Local features of many image files, in a small process pool"
     params = {**LocalFeatureStore(**params).params}
     tasks = [(str(p), params) for p in paths]
-    bar = progress(total=len(tasks), unit='img', desc=f"{params['method']} features")
     out = []
-    if workers<=1 or len(tasks)<8:
-        for t in tasks: out.append(_features_task(t)); bar.update()
-    else:
+    with progress(total=len(tasks), unit='img', desc=f"{params['method']} features") as bar: # closed before any error, so the fix is the last line a user sees
+        if workers<=1 or len(tasks)<8:
+            for t in tasks: out.append(_features_task(t)); bar.update()
+            return out
         from docsearch import verify as _v # importable by spawned workers, also from a notebook
         try:
             with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn'), initializer=_v._init_worker) as ex:
                 for f in ex.map(_v._features_task, tasks, chunksize=8): out.append(f); bar.update()
         except cf.BrokenExecutor:
-            bar.close() # before the error, so the fix is the last line a user sees
             raise RuntimeError("local features: a worker process died before finishing; in a script, call docsearch under "
                                "`if __name__ == '__main__':` (spawned workers re-import the script), or pass workers=0") from None
-    bar.close()
     return out
 
 # %% ../nbs/03a_verify.ipynb #955ad505
