@@ -14,8 +14,9 @@ from fastcore.basics import patch
 from fastcore.script import Param
 
 # %% auto #0
-__all__ = ['USER_ERRORS', 'DataConfig', 'TrainConfig', 'IndexConfig', 'Config', 'field_index', 'atomic_write', 'atomic_dir',
-           'load_config', 'setup_logging', 'progress', 'cli_errors', 'check_opts']
+__all__ = ['NULL', 'USER_ERRORS', 'DataConfig', 'TrainConfig', 'IndexConfig', 'SearchConfig', 'SynthConfig', 'EvalConfig',
+           'Config', 'field_index', 'atomic_write', 'atomic_dir', 'load_config', 'cli_config', 'setup_logging',
+           'progress', 'cli_errors', 'check_opts']
 
 # %% ../nbs/00_core.ipynb #64285093
 @dataclass
@@ -24,7 +25,7 @@ class DataConfig:
     image_size:int=224 # side of the square the model sees, in pixels (aspect kept, padded)
     val_frac:float=0.15 # fraction of each class (or of its groups) for validation
     test_frac:float=0.15 # fraction of each class (or of its groups) for testing
-    seed:int=0 # seed for splits, augmentation and training
+    seed:int=0 # seed for generation, splits, enrolment, augmentation and training
     group_col:str|None=None # labels.csv column whose values never straddle splits, e.g. `doc_id`
     rectify:str='auto' # 'auto': find the document in each image and warp it upright before anything sees it; 'off': use images as they are
 
@@ -56,31 +57,75 @@ class TrainConfig:
 # %% ../nbs/00_core.ipynb #cdc3630f
 @dataclass
 class IndexConfig:
-    "Gallery and search settings; names and defaults follow the prototype's `INDEXING`"
+    "The gallery: the prototype's `INDEXING` names and defaults, then the local features and visual words a new index gets"
     graduating_threshold:int=10 # vectors a class needs for its own index (else: leftovers index)
-    match_threshold:float=1.2 # L2 distance under which a hit counts as a match (calibrate it!)
+    match_threshold:float=1.2 # L2 distance under which a hit counts as a match, until the index is calibrated
     top_k_images:int=5 # hits returned per query
     top_n_classes:int=3 # most likely classes searched before giving up
+    approx_threshold:int=50_000 # class size from which a class gets an approximate (IVF) index
+    local:str='orb' # local features kept for verification: 'orb', 'sift' or 'none'
+    words:int=65_536 # visual-word vocabulary size for the instance shortlist (0: none; ORB only)
+
+# %% ../nbs/00_core.ipynb #bab4acc4
+@dataclass
+class SearchConfig:
+    "How a query is searched: the shortlist, geometric verification, and the decision rule until the index is calibrated"
+    rerank:str='auto' # re-rank by geometric verification: 'orb', 'sift', 'none', or 'auto': with the index's local features
+    shortlist:str='both' # candidates to verify: 'both' (visual words over every class + embedding in the routed classes), 'words' or 'embedding'
+    shortlist_k:int=100 # candidates each shortlist source proposes
+    rerank_k:int=100 # candidates verified per query at most (fewer when one is decisively verified)
+    dense_k:int=4 # candidates verified per batch, and how many of them (the best by distinct inliers) get a dense agreement
+    dense_min_inliers:int=12 # inliers a candidate needs before its dense agreement is measured
+    decisive_margin:float=0.1 # a dense agreement this far over the rule ends verification early
+    min_inliers:int=40 # distinct inliers for `verified` without the query image, until calibrated
+    min_agreement:float=0.6 # dense agreement for `verified`, until calibrated
+    fuse_inliers:float=10. # inliers per nat of evidence when verified neighbours vote for the document type
+    target_fmr:float=0.01 # false-match rate the decision rule is calibrated for
+    bs:int=16 # queries per forward pass
+
+# %% ../nbs/00_core.ipynb #a9f29695
+@dataclass
+class SynthConfig:
+    "What `docsearch_synth` (and the demo) generate; its seed is `data.seed`"
+    n_docs:int=40 # documents per class
+    captures:int=4 # captures per document
+    capture_size:int=800 # long side of each generated capture, in pixels
+    classes:str|None=None # comma-separated subset of the synthetic classes (`None`: all)
+
+# %% ../nbs/00_core.ipynb #78cdd41c
+@dataclass
+class EvalConfig:
+    "What `docsearch_eval` measures beside docsearch; its seed (enrolment, sampling) is `data.seed`"
+    baselines:str='global,prototype,phash,dhash,orb' # comma-separated baselines ('' for none)
+    n_queries:int|None=None # search at most this many test queries (`None`: all)
+    orb_queries:int=20 # queries (and validation images) for the brute-force ORB baseline
 
 # %% ../nbs/00_core.ipynb #f51ce69f
-_SECTIONS = dict(data=DataConfig, training=TrainConfig, indexing=IndexConfig)
+_SECTIONS = dict(synth=SynthConfig, data=DataConfig, training=TrainConfig, indexing=IndexConfig, search=SearchConfig, evaluation=EvalConfig)
 
 @dataclass
 class Config:
-    "All of docsearch's settings: `data`, `training` and `indexing` sections"
+    "All of docsearch's settings, one section per stage: `synth`, `data`, `training`, `indexing`, `search`, `evaluation`"
+    synth:SynthConfig=field(default_factory=SynthConfig)
     data:DataConfig=field(default_factory=DataConfig)
     training:TrainConfig=field(default_factory=TrainConfig)
     indexing:IndexConfig=field(default_factory=IndexConfig)
+    search:SearchConfig=field(default_factory=SearchConfig)
+    evaluation:EvalConfig=field(default_factory=EvalConfig)
 
     def to_dict(self)->dict: return asdict(self)
 
 # %% ../nbs/00_core.ipynb #a37fefaf
+NULL = type('NULL', (), {'__repr__': lambda self: 'NULL'})() # an explicit `None` for `Config.update`, which ignores plain `None`s
+
 def _field_types(cls)->dict: return get_type_hints(cls)
 
 def _coerce(v, tp, name):
     "Convert `v` to the declared type `tp` of field `name`"
-    if v is None: return None
     s = getattr(tp, '__name__', str(tp))
+    if v is None or v is NULL:
+        if 'None' in s: return None
+        raise ValueError(f"config field `{name}` expects {s}, got null")
     if isinstance(v, str) and v.lower() in ('none','null','') and 'None' in s: return None
     try:
         if tp in (int, 'int') or s.startswith('int'):
@@ -103,7 +148,7 @@ def field_index()->dict:
 # %% ../nbs/00_core.ipynb #b66b3ba0
 @patch
 def update(self:Config, **kwargs)->Config:
-    "A copy of this config with fields from `kwargs` (flat or `section.field` names; `None` ignored)"
+    "A copy of this config with fields from `kwargs` (flat or `section.field` names; `None` ignored, `NULL` sets `None`)"
     idx,secs = field_index(), {k:getattr(self,k) for k in _SECTIONS}
     for k,v in kwargs.items():
         if v is None: continue
@@ -169,22 +214,31 @@ def save(self:Config, path)->Path:
     return path
 
 # %% ../nbs/00_core.ipynb #5e086e95
-def _from_dict(d:dict)->Config:
-    "Build a `Config` from a (possibly partial) nested dict"
+def _from_dict(d:dict, base:Config|None=None)->Config:
+    "`base` (default `Config()`) with the fields of a (possibly partial) nested dict"
     if not isinstance(d, dict): raise ValueError(f"a config must be a mapping of sections, got {type(d).__name__}")
     bad = set(d) - set(_SECTIONS)
     if bad: raise KeyError(f"unknown config section(s) {sorted(bad)}; sections are {list(_SECTIONS)}")
-    return Config().update(**{f'{sec}.{k}':v for sec,vals in d.items() for k,v in (vals or {}).items()})
+    if any(v is not None and not isinstance(v, dict) for v in d.values()): raise ValueError("each config section must be a mapping of field: value")
+    return (base or Config()).update(**{f'{sec}.{k}':NULL if v is None else v for sec,vals in d.items() for k,v in (vals or {}).items()})
 
-def load_config(path)->Config:
-    "Load a `Config` from a JSON or YAML file (missing fields keep their defaults)"
+def load_config(path, # a .json, .yaml or .yml file with any subset of the sections and fields
+                base:Config|None=None)->Config: # what the file's missing fields keep (default: `Config()`)
+    "Load a `Config` from a JSON or YAML file; fields it does not name keep their values in `base`"
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"config file {path} not found")
     text = path.read_text(encoding='utf-8-sig')
     try: d = json.loads(text) if path.suffix.lower()=='.json' else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as e: raise ValueError(f"{path}: not valid JSON/YAML ({e})") from None
-    try: return _from_dict(d or {})
+    try: return _from_dict(d or {}, base)
     except (KeyError, ValueError) as e: raise type(e)(f"{path}: {e.args[0]}") from None
+
+# %% ../nbs/00_core.ipynb #a2b80ff2
+def cli_config(config=None, # the CLI's `--config` file, if any
+               base:Config|None=None, # settings before the file (default: `Config()`)
+               **flags)->Config: # the CLI's flags, named as config fields (`None`: not given)
+    "A CLI's settings: `base`, then the `--config` file, then the flags given"
+    return (load_config(config, base) if config else base or Config()).update(**flags)
 
 # %% ../nbs/00_core.ipynb #d1f56425
 def setup_logging(quiet:bool=False, # only warnings and errors

@@ -5,7 +5,7 @@
 # %% ../nbs/06_demo.ipynb #b4ef20a2
 from __future__ import annotations
 import hashlib, json, logging, os, shutil, time
-from dataclasses import dataclass, asdict
+from dataclasses import asdict
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastcore.script import call_parse, Param
@@ -15,42 +15,21 @@ from .synth import generate
 from .train import fit
 from .features import extract_features, embed_images, load_embeddings, Embeddings
 from .index import ClassIndexStore
-from .retrieval import Searcher, SearchResult, plot_result, RERANK_K, query_paths, format_result
+from .retrieval import Searcher, SearchResult, plot_result, query_paths, format_result
 from .evaluate import make_protocol, evaluate, EvalReport, take_rows
 
 # %% auto #0
-__all__ = ['logger', 'PRESETS', 'DemoSettings', 'run_demo', 'query_demo', 'docsearch_demo']
+__all__ = ['logger', 'PRESETS', 'run_demo', 'query_demo', 'docsearch_demo']
 
 # %% ../nbs/06_demo.ipynb #c7ed157e
 logger = logging.getLogger(__name__)
 
 # %% ../nbs/06_demo.ipynb #1eb1289c
-@dataclass
-class DemoSettings:
-    "What the demo generates and how it trains"
-    n_docs:int=40 # synthetic documents per class
-    captures:int=4 # captures per document
-    synth_size:int=640 # long side of generated captures, pixels
-    arch:str='resnet18' # backbone (the library's default is resnet50; see the budget note above)
-    weights:str='imagenet' # 'imagenet' if in the local torch hub cache (else random init, with a warning), or 'none'
-    image_size:int=224 # model input size
-    epochs:int=3 # maximum epochs (the visual words need no training: the classifier only routes)
-    batch_size:int=32 # training batch size
-    lr:float=1e-3 # peak learning rate
-    instance_weight:float=0.0 # weight of the instance-level training term (0: classification only)
-    rerank:str|None='orb' # re-rank the shortlist by geometric verification: 'orb', 'sift' or None
-    rerank_k:int=RERANK_K # candidates verified per query at most (the `Searcher`'s default)
-    words:int=65536 # visual-word vocabulary size (0: embedding shortlist only)
-    shortlist:str='both' # candidates to verify: 'both', 'words' or 'embedding'
-    rectify:str='auto' # find and straighten the document in every image before anything sees it ('auto'), or not ('off')
-    baselines:str='global,prototype' # baselines evaluated beside docsearch (see `evaluate`; phash/dhash and 'orb' in `docsearch_eval`)
-    n_queries:int|None=None # test queries searched for the summary (default: all)
-    seed:int=0 # one seed for everything
-    target_fmr:float=0.01 # false-match rate the threshold is calibrated for
-    classes:str|None=None # comma-separated subset of the synthetic classes (default: all)
-
-PRESETS = dict(default=DemoSettings(),
-               quick=DemoSettings(n_docs=10, captures=3, synth_size=480, arch='resnet18', image_size=160, epochs=6, baselines='global'))
+_DEMO = dict(n_docs=40, captures=4, capture_size=640, # the default set: 15 types, about 2,500 images
+             arch='resnet18', epochs=3, # see the budget note above
+             baselines='global,prototype') # the cheap baselines beside docsearch (phash, dhash and brute-force ORB: `docsearch_eval`)
+PRESETS = dict(default=Config().update(**_DEMO),
+               quick=Config().update(**dict(_DEMO, n_docs=10, captures=3, capture_size=480, image_size=160, epochs=6, baselines='global')))
 
 # %% ../nbs/06_demo.ipynb #21ea9ae3
 def _key(**kw)->str: return hashlib.sha256(json.dumps(kw, sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -109,24 +88,26 @@ def _paths(data_dir, artifacts_dir, name)->dict:
     return dict(synth=D/'synth', splits=D/'splits', ckpt=A/'model.pt', gallery=A/'gallery.npz', test=A/'test.npz',
                 index=A/'index', steps=A/'steps', summary=A/'summary.json', eval=A/'evaluation.json', art=A)
 
+def _rerank(cfg:Config)->str|None: return None if cfg.indexing.local in ('none', None) else cfg.indexing.local # local features, if any
+
 def _embedding_calibration(rep:EvalReport)->dict:
     "The calibration record of an evaluation without re-ranking: its distance threshold, chosen on validation data"
     return dict(match_threshold=rep.metrics['threshold'], target_fmr=rep.settings['target_fmr'], source='validation split (docsearch.evaluate)')
 
 def _summary(ev:dict, # the evaluation as saved (`evaluation.json`)
              steps:dict, # the steps' records: name -> seconds, reused, facts
-             st, # the run's `DemoSettings`
+             cfg:Config, # the run's settings
              figs:list, # the query figures
              P:dict, # the run's paths (`_paths`)
              t0:float)->dict: # `time.perf_counter()` when the run began
     "The summary of a demo run: the evaluation's headline numbers, the steps, the settings and where the artifacts are"
     keys = ('class_top1','class_top3','recall_at_1','recall_at_5','recall_at_10','map','fmr','fnmr','threshold','threshold_kind','ms_p50','ms_p95')
     return dict(n_queries=ev['settings']['n_on_file']+ev['settings']['n_not_on_file'], n_on_file=ev['settings']['n_on_file'],
-                n_not_on_file=ev['settings']['n_not_on_file'], **{k_:ev.get(k_) for k_ in keys}, rerank=st.rerank,
+                n_not_on_file=ev['settings']['n_not_on_file'], **{k_:ev.get(k_) for k_ in keys}, rerank=_rerank(cfg),
                 baselines={n:{k_:b.get(k_) for k_ in ('class_top1','recall_at_1','map','fmr','fnmr','ms_p50')} for n,b in ev['baselines'].items()},
                 latency=ev['speed']['latency'], per_condition=ev['per_condition'], shortlist=ev.get('shortlist', {}),
                 steps={n:dict(seconds=s_['seconds'], reused=s_['reused']) for n,s_ in steps.items()},
-                training=steps['train']['facts'], calibration=ev['settings']['calibration'], settings=asdict(st),
+                training=steps['train']['facts'], calibration=ev['settings']['calibration'], settings=cfg.to_dict(), config=str(P['art']/'config.yaml'),
                 figures=[str(f) for f in figs], eval_figures=steps['evaluate']['facts']['figures'], evaluation=str(P['eval']),
                 total_seconds=round(time.perf_counter()-t0, 1), artifacts=str(P['art']))
 
@@ -135,65 +116,63 @@ def run_demo(quick:bool=False, # the small preset: a faster smoke test of every 
              data_dir='data', # generated images go under `data_dir/demo[-quick]/`
              artifacts_dir='artifacts', # model, index, figures, summary under `artifacts_dir/demo[-quick]/`
              workers:int|None=None, # worker processes for generation and loading (default: all cores)
-             **overrides)->dict: # `DemoSettings` fields, e.g. `epochs=3`
+             cfg:Config|None=None, # settings (default: the preset)
+             **overrides)->dict: # `Config` fields to change, e.g. `epochs=3`
     "Run the whole docsearch pipeline on synthetic documents; returns the summary (also in `summary.json`)"
-    from dataclasses import replace
-    check_opts(ge=1, epochs=overrides.get('epochs'), n_docs=overrides.get('n_docs')); check_opts(ge=32, image_size=overrides.get('image_size'))
-    st = replace(PRESETS['quick' if quick else 'default'], **{k:v for k,v in overrides.items() if v is not None})
+    cfg = (cfg or PRESETS['quick' if quick else 'default']).update(**overrides)
+    check_opts(ge=1, epochs=cfg.training.epochs, n_docs=cfg.synth.n_docs); check_opts(ge=32, image_size=cfg.data.image_size)
     P = _paths(data_dir, artifacts_dir, 'demo-quick' if quick else 'demo')
     P['art'].mkdir(parents=True, exist_ok=True)
+    cfg.save(P['art']/'config.yaml')
     nw = os.cpu_count() if workers is None else workers
     t0, steps = time.perf_counter(), {}
     def step(name, key, outs, fn): steps[name] = _step(name, key, outs, fn, P['steps'], force); return key
 
-    k = step('synth', _key(n=st.n_docs, c=st.captures, size=st.synth_size, seed=st.seed, classes=st.classes),
-             [P['synth']/'labels.csv'], lambda: dict(n_images=len(generate(P['synth'], st.n_docs, st.captures, st.seed, st.classes,
-                                                                            workers=nw, overwrite=True, size=st.synth_size))))
-    k = step('split', _key(prev=k, seed=st.seed), [P['splits']/'test.json'],
-             lambda: build_splits(P['synth'], P['synth']/'labels.csv', P['splits'], group_col='doc_id', seed=st.seed,
+    sy,seed,rerank = cfg.synth,cfg.data.seed,_rerank(cfg)
+    k = step('synth', _key(n=sy.n_docs, c=sy.captures, size=sy.capture_size, seed=seed, classes=sy.classes),
+             [P['synth']/'labels.csv'], lambda: dict(n_images=len(generate(P['synth'], sy.n_docs, sy.captures, seed, sy.classes,
+                                                                            workers=nw, overwrite=True, size=sy.capture_size))))
+    k = step('split', _key(prev=k, seed=seed), [P['splits']/'test.json'],
+             lambda: build_splits(P['synth'], P['synth']/'labels.csv', P['splits'], group_col='doc_id', seed=seed,
                                   overwrite=True).to_dict())
-    cfg = Config().update(arch=st.arch, weights=st.weights, image_size=st.image_size, epochs=st.epochs, batch_size=st.batch_size, lr=st.lr,
-                          seed=st.seed, workers=min(nw, 2), instance_weight=st.instance_weight, rectify=st.rectify)
     def _train():
-        r = fit(P['splits'], P['ckpt'], cfg)
+        r = fit(P['splits'], P['ckpt'], cfg.update(workers=min(nw, 2)))
         return dict(best_epoch=r.best_epoch, stopped_early=r.stopped_early, wall_s=round(r.wall_s, 1), fingerprint=r.fingerprint,
                     best={k_:v for k_,v in r.best_row.items() if isinstance(v, (int, float))})
-    k = step('train', _key(prev=k, cfg=cfg.to_dict()), [P['ckpt']], _train)
+    k = step('train', _key(prev=k, data=asdict(cfg.data), training=asdict(cfg.training)), [P['ckpt']], _train)
     k = step('extract', _key(prev=k), [P['gallery'], P['test']], lambda: dict(
         gallery=extract_features(P['splits']/'train', P['ckpt'], P['gallery'], workers=min(nw, 2)).to_dict(),
         test=extract_features(P['splits']/'test', P['ckpt'], P['test'], workers=min(nw, 2)).to_dict()))
     test = load_embeddings(P['test'])
-    proto = make_protocol(test.extra['doc_id'], test.extra.get('source'), test.paths, 0.5, st.seed)
+    proto = make_protocol(test.extra['doc_id'], test.extra.get('source'), test.paths, 0.5, seed)
     def _index():
         store = ClassIndexStore.from_embeddings(load_embeddings(P['gallery']), graduating_threshold=cfg.indexing.graduating_threshold)
         store.add_embeddings(take_rows(test, proto.enrol))
-        if st.rerank: store.set_local(st.rerank, workers=min(nw, 2))
-        if st.rerank=='orb' and st.words: store.set_words(st.words)
+        if rerank: store.set_local(rerank, workers=min(nw, 2))
+        if rerank=='orb' and cfg.indexing.words: store.set_words(cfg.indexing.words)
         store.save(P['index'], overwrite=True)
         return store.info()
-    k = step('index', _key(prev=k, enrol=proto.enrol.tolist(), rerank=st.rerank, words=st.words), [P['index']], _index)
+    k = step('index', _key(prev=k, enrol=proto.enrol.tolist(), rerank=rerank, words=cfg.indexing.words, g=cfg.indexing.graduating_threshold), [P['index']], _index)
     def _evaluate():
         store = ClassIndexStore.load(P['index'])
-        rep = evaluate(P['splits'], P['ckpt'], [b for b in st.baselines.split(',') if b], target_fmr=st.target_fmr, n_queries=st.n_queries,
-                       seed=st.seed, cache_dir=P['art']/'eval-cache', workers=min(nw, 2), embeddings=dict(train=P['gallery'], test=P['test']),
-                       rerank=st.rerank, rerank_k=st.rerank_k, gallery_local=store.local, words=st.words,
-                       vocab=store.words.vocab if store.words is not None else None, shortlist=st.shortlist)
+        rep = evaluate(P['splits'], P['ckpt'], cache_dir=P['art']/'eval-cache', workers=min(nw, 2), embeddings=dict(train=P['gallery'], test=P['test']),
+                       rerank=rerank, gallery_local=store.local, vocab=store.words.vocab if store.words is not None else None, cfg=cfg)
         store.calibration = rep.settings['calibration'] or _embedding_calibration(rep)
         store.save(P['index'], overwrite=True) # the calibrated rule travels with the index
         with atomic_write(P['eval']) as f: json.dump(rep.to_dict(), f, indent=1, default=float)
         rep.queries.to_csv(P['art']/'queries.csv', index=False)
         return dict(figures=[str(f) for f in _eval_figures(rep, P['art']/'eval')])
-    k = step('evaluate', _key(prev=k, fmr=st.target_fmr, b=st.baselines, n=st.n_queries, rk=st.rerank_k, sl=st.shortlist), [P['eval'], P['art']/'queries.csv'], _evaluate)
+    k = step('evaluate', _key(prev=k, search=asdict(cfg.search), evaluation=asdict(cfg.evaluation)), [P['eval'], P['art']/'queries.csv'], _evaluate)
     ev = json.loads(P['eval'].read_text())
-    searcher = Searcher(P['ckpt'], P['index'], rerank_k=st.rerank_k, shortlist=st.shortlist)
+    searcher = Searcher(P['ckpt'], P['index'], cfg=cfg)
     figs = _figures(searcher, pd.read_csv(P['art']/'queries.csv'), P['art'])
-    summary = _summary(ev, steps, st, figs, P, t0)
+    summary = _summary(ev, steps, cfg, figs, P, t0)
     with atomic_write(P['summary']) as f: json.dump(summary, f, indent=1, default=float)
     return summary
 
 # %% ../nbs/06_demo.ipynb #a68decd8
 def query_demo(query, # image path (or folder / list file)
-               top_k:int=5, # hits to show
+               top_k:int|None=None, # hits to show (default: the run's, 5)
                quick:bool=False, # query the `--quick` run
                data_dir='data', artifacts_dir='artifacts')->list: # `SearchResult`s
     "Search the index of a finished demo run; saves a gallery figure per query"
@@ -202,7 +181,9 @@ def query_demo(query, # image path (or folder / list file)
     P = _paths(data_dir, artifacts_dir, 'demo-quick' if quick else 'demo')
     if not (P['ckpt'].is_file() and P['index'].is_dir()):
         raise FileNotFoundError(f"no finished demo run in {P['art']}: run `docsearch_demo{' --quick' if quick else ''}` first")
-    s = Searcher(P['ckpt'], P['index'], top_k=top_k)
+    cfg = load_config(P['art']/'config.yaml') if (P['art']/'config.yaml').is_file() else None # the run's search settings
+    s = Searcher(P['ckpt'], P['index'], top_k=top_k, cfg=cfg)
+    top_k = s.top_k
     res = s.search(query_paths(str(query)))
     for r in res:
         if r.error: continue
@@ -219,11 +200,12 @@ def docsearch_demo(
     quick:Param("small preset: a faster smoke test of every step", bool)=False,
     force:Param("redo every step, even those whose outputs match", bool)=False,
     query:Param("search this image (or folder) in a finished demo run instead of running the pipeline", str)=None,
-    top_k:Param("hits per query (with --query)", int)=5,
+    top_k:Param("hits per query, with --query (default: the run's, 5)", int)=None,
     epochs:Param("override the preset's epochs", int)=None,
     n_docs:Param("override the preset's documents per class", int)=None,
     arch:Param("override the preset's backbone", str)=None,
     image_size:Param("override the preset's image size", int)=None,
+    config:Param("config file (.yaml/.json): its fields override the preset's, e.g. a saved run's artifacts/demo/config.yaml", str)=None,
     data_dir:Param("where generated data goes", str)='data',
     artifacts_dir:Param("where model, index, figures and summary go", str)='artifacts',
     quiet:Param("only warnings and errors", bool)=False,
@@ -234,7 +216,8 @@ def docsearch_demo(
         for r in query_demo(query, top_k, quick, data_dir, artifacts_dir):
             print(format_result(r) + (f"\n  figure: {r.figure}" if getattr(r, 'figure', None) else ''))
         return
-    s = run_demo(quick, force, data_dir, artifacts_dir, epochs=epochs, n_docs=n_docs, arch=arch, image_size=image_size)
+    cfg = cli_config(config, PRESETS['quick' if quick else 'default'], epochs=epochs, n_docs=n_docs, arch=arch, image_size=image_size)
+    s = run_demo(quick, force, data_dir, artifacts_dir, cfg=cfg)
     keys = ('n_queries','class_top1','recall_at_1','fmr','fnmr','threshold','total_seconds')
     sl50 = (s.get('shortlist') or {}).get('both', {}).get('recall_at_50')
     print(json.dumps({k:s[k] for k in keys} | dict(latency_ms_p50=s['latency']['total_ms_p50'], shortlist_recall_at_50=sl50, summary=str(Path(s['artifacts'])/'summary.json'),

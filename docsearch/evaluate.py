@@ -437,9 +437,20 @@ def _sample_queries(proto:Protocol, n_queries:int|None, seed:int)->tuple: # (que
         return rows[pick],proto.on_file[pick]
     return rows,proto.on_file
 
+def _eval_config(cfg:Config|None, **given)->Config:
+    "`cfg` (default `Config()`) with the `evaluate` arguments given (`baselines` a list or a comma-separated string), its numbers checked"
+    b = given.get('baselines')
+    if b is not None and not isinstance(b, str): given['baselines'] = ','.join(b)
+    cfg = (cfg or Config()).update(**given)
+    check_opts(ge=1, n_queries=cfg.evaluation.n_queries, rerank_k=cfg.search.rerank_k); check_opts(ge=0, orb_queries=cfg.evaluation.orb_queries)
+    check_opts(ge=0, le=0.999999, target_fmr=cfg.search.target_fmr)
+    return cfg
+
+def _baseline_list(cfg:Config)->list: return [b.strip() for b in cfg.evaluation.baselines.split(',') if b.strip()]
+
 def _reranker(mm:tuple, store:ClassIndexStore, gal:Embeddings, te:Embeddings, va:Embeddings, rows, # the checkpoint's (model, meta), the gallery's store and embeddings, the splits, the query rows
-              rerank:str, gallery_local, words:int, vocab, shortlist:str, shortlist_k, rerank_k, # as `evaluate` takes them
-              target_fmr:float, cache_dir, workers:int, rectify:str)->tuple: # (the re-ranking `Searcher`, its calibration, gallery and query local features)
+              rerank:str, gallery_local, vocab, cfg:Config, # as `evaluate` takes them; `cfg`: its settings (words, search section)
+              cache_dir, workers:int, rectify:str)->tuple: # (the re-ranking `Searcher`, its calibration, gallery and query local features)
     "The re-ranking searcher over `store`: local features of the gallery and the queries, visual words, verification rules calibrated on `va`"
     logger.info(f"{rerank} local features of the gallery and queries")
     if gallery_local is not None and (gallery_local.method!=rerank or not np.array_equal(gallery_local.ids, np.arange(len(gal)))):
@@ -447,10 +458,9 @@ def _reranker(mm:tuple, store:ClassIndexStore, gal:Embeddings, te:Embeddings, va
                          f"the gallery has {len(gal)} (ids 0..{len(gal)-1}) and re-ranks with {rerank}: leave it out to compute them")
     gal_local = store.local = gallery_local or _cached_local(list(gal.paths), rerank, cache_dir, workers, rectify)
     q_local = _cached_local([te.paths[i] for i in rows], rerank, cache_dir, workers, rectify)
-    if words and rerank=='orb': store.set_words(words, vocab=vocab or 'auto')
-    sr = Searcher(mm, store, rerank=rerank, shortlist=shortlist, **({'rerank_k':rerank_k} if rerank_k else {}),
-                  **({'shortlist_k':shortlist_k} if shortlist_k else {}))
-    cal = sr.calibrate(va, target_fmr).to_dict() # the validation embeddings made above
+    if cfg.indexing.words and rerank=='orb': store.set_words(cfg.indexing.words, vocab=vocab or 'auto')
+    sr = Searcher(mm, store, rerank=rerank, cfg=cfg)
+    cal = sr.calibrate(va).to_dict() # the validation embeddings made above, for `cfg.search.target_fmr`
     return sr,cal,gal_local,q_local
 
 def _baselines(base:dict, baselines, score, # scores by row name, to add to; the baselines to run; `score(ranked, rows=all)` scores a `Ranked` of the queries
@@ -477,21 +487,21 @@ def _baselines(base:dict, baselines, score, # scores by row name, to add to; the
 
 def _compare(base:dict, compare:dict|None, score, # scores by row name, to add to; more docsearch rows: name -> checkpoint; `score(ranked)`
              root:Path, proto:Protocol, gal:Embeddings, rows, # the split folder, the protocol, the gallery, the query rows
-             rerank, rerank_k, gal_local, q_local, fwd:float, fwd_r, # re-ranking as docsearch's row ran it, and its times per query
-             target_fmr:float, cache_dir, workers:int, rectify:str):
+             rerank, cfg:Config, gal_local, q_local, fwd:float, fwd_r, # re-ranking and settings as docsearch's row ran them, and its times per query
+             cache_dir, workers:int, rectify:str):
     "Score other checkpoints into `base`, under the same protocol and gallery, without and with re-ranking"
     for name,ck in (compare or {}).items():
         m2,meta2 = load_checkpoint(ck)
         e2 = {sp:_cached_embeddings(root/sp, (m2, meta2), meta2.get('fingerprint',''), cache_dir, workers, rectify)[0] for sp in ('train','val','test')}
         g2 = _concat(e2['train'], take_rows(e2['test'], proto.enrol))
         if not np.array_equal(g2.paths, gal.paths): raise ValueError(f"{ck}: its embeddings do not cover the same images; was it given the same data_root?")
-        st2 = ClassIndexStore.from_embeddings(g2, graduating_threshold=IndexConfig.graduating_threshold)
-        s2 = Searcher((m2, meta2), st2)
+        st2 = ClassIndexStore.from_embeddings(g2, graduating_threshold=cfg.indexing.graduating_threshold)
+        s2,target_fmr = Searcher((m2, meta2), st2, cfg=cfg),cfg.search.target_fmr
         base[f'{name}, no re-ranking'] = score(rank_docsearch(s2, e2['test'], rows, e2['val'], target_fmr, fwd_ms=fwd, name=name))
         if rerank:
             st2.local = gal_local
-            s2 = Searcher((m2, meta2), st2, rerank=rerank, **({'rerank_k':rerank_k} if rerank_k else {}))
-            s2.calibrate(e2['val'], target_fmr)
+            s2 = Searcher((m2, meta2), st2, rerank=rerank, cfg=cfg)
+            s2.calibrate(e2['val'])
             base[name] = score(rank_docsearch(s2, e2['test'], rows, e2['val'], target_fmr, fwd_ms=fwd_r, name=name, local=[q_local[j] for j in range(len(rows))]))
 
 def _eval_report(ds:Ranked, base:dict, short:dict, score, # docsearch's ranking, the other rows' scores, the shortlist's recall, `score(ranked)`
@@ -516,30 +526,32 @@ def _eval_report(ds:Ranked, base:dict, short:dict, score, # docsearch's ranking,
 
 def evaluate(data_root, # split folder with train/, val/, test/ and their manifests (`docsearch_build_data --group_col doc_id`)
              checkpoint, # checkpoint to evaluate
-             baselines=('global','prototype','phash','dhash','orb'), # baselines to run beside docsearch
+             baselines=None, # baselines to run beside docsearch, e.g. ['global', 'orb'] (default: `cfg.evaluation.baselines`, all five)
              compare:dict|None=None, # more docsearch rows: name -> checkpoint
-             target_fmr:float=0.01, # false-match rate the thresholds are calibrated for (on val)
+             target_fmr:float|None=None, # false-match rate the thresholds are calibrated for, on val (default: `cfg.search.target_fmr`, 1%)
              enrol_frac:float=0.5, # fraction of test documents enrolled
-             n_queries:int|None=None, # search at most this many queries (a seeded sample; default all)
-             orb_queries:int=20, # queries (and validation images) for the brute-force ORB baseline: its cost grows with the gallery
-             seed:int=0, # enrolment and sampling seed
+             n_queries:int|None=None, # search at most this many queries (a seeded sample; default: `cfg.evaluation.n_queries`, all)
+             orb_queries:int|None=None, # queries (and validation images) for the brute-force ORB baseline, whose cost grows with the gallery (default: config, 20)
+             seed:int|None=None, # enrolment and sampling seed (default: `cfg.data.seed`, 0)
              cache_dir=None, # keep embeddings and hashes here between runs (default: no cache)
              workers:int=0, # DataLoader workers for embedding
              latency_n:int=20, # single-file queries timed for the latency breakdown (0: skip)
              embeddings:dict|None=None, # already made embeddings to use: split name -> `Embeddings` or .npz path (same model)
              rerank:str|None='orb', # docsearch re-ranks its shortlist by geometric verification ('orb', 'sift'; None: embedding only)
-             rerank_k:int|None=None, # candidates verified per query (default: `Searcher`'s)
+             rerank_k:int|None=None, # candidates verified per query (default: `cfg.search.rerank_k`)
              gallery_local:LocalFeatureStore|None=None, # already computed local features of the gallery (ids = gallery rows)
-             words:int=65536, # visual-word vocabulary size for the shortlist (0: embedding shortlist only)
+             words:int|None=None, # visual-word vocabulary size for the shortlist, 0: embedding shortlist only (default: `cfg.indexing.words`)
              vocab=None, # a `Vocabulary` to use (e.g. the demo index's) instead of training one on the gallery
-             shortlist:str='both', shortlist_k:int|None=None, # the searcher's shortlist sources and size
+             shortlist:str|None=None, shortlist_k:int|None=None, # the searcher's shortlist sources and size (default: `cfg.search`'s)
              rectify:str|None=None, # 'auto' or 'off': how gallery and queries are prepared (default: as the checkpoint was trained)
+             cfg:Config|None=None, # settings the arguments above override (default: `Config()`): `evaluation`, `search`, `indexing`, `data.seed`
             )->EvalReport:
     "Evaluate `checkpoint` on the test split under the enrolment protocol, beside the `baselines`"
-    check_opts(ge=1, n_queries=n_queries, rerank_k=rerank_k); check_opts(ge=0, orb_queries=orb_queries, workers=workers, latency_n=latency_n)
-    check_opts(ge=0, le=0.999999, target_fmr=target_fmr); check_opts(gt=0, le=1, enrol_frac=enrol_frac)
-    root = _split_root(data_root)
-    model,meta = load_checkpoint(checkpoint)
+    cfg = _eval_config(cfg, baselines=baselines, target_fmr=target_fmr, n_queries=n_queries, orb_queries=orb_queries, seed=seed, rerank_k=rerank_k,
+                       words=words, shortlist=shortlist, shortlist_k=shortlist_k)
+    baselines,target_fmr,n_queries,orb_queries,seed = _baseline_list(cfg),cfg.search.target_fmr,cfg.evaluation.n_queries,cfg.evaluation.orb_queries,cfg.data.seed
+    check_opts(ge=0, workers=workers, latency_n=latency_n); check_opts(gt=0, le=1, enrol_frac=enrol_frac)
+    root,(model,meta) = _split_root(data_root),load_checkpoint(checkpoint)
     fp,rectify = meta.get('fingerprint',''),rectify or trained_rectify(meta)
     emb = _eval_embeddings(root, (model, meta), checkpoint, rectify, cache_dir, workers, embeddings)
     tr,va,te = (emb[s][0] for s in ('train','val','test'))
@@ -549,8 +561,8 @@ def evaluate(data_root, # split folder with train/, val/, test/ and their manife
     gal = _concat(tr, take_rows(te, proto.enrol))
     g_doc,g_cls = gal.extra['doc_id'].astype(str),gal.labels.astype(str)
     q_doc,q_cls = te.extra['doc_id'][rows].astype(str),te.labels[rows].astype(str)
-    store = ClassIndexStore.from_embeddings(gal, graduating_threshold=IndexConfig.graduating_threshold)
-    s = Searcher((model, meta), store)
+    store = ClassIndexStore.from_embeddings(gal, graduating_threshold=cfg.indexing.graduating_threshold)
+    s = Searcher((model, meta), store, cfg=cfg)
     qpaths = [te.paths[i] for i in rows[:latency_n]]
     lat = _latency(s, qpaths, latency_n) if latency_n else {}
     fwd = lat.get('load_ms_p50', 0)+lat.get('forward_ms_p50', 0)
@@ -559,8 +571,7 @@ def evaluate(data_root, # split folder with train/, val/, test/ and their manife
     ds,base,cal,short = rank_docsearch(s, te, rows, va, target_fmr, fwd_ms=fwd),{},None,{}
     sr = gal_local = q_local = fwd_r = None # set by re-ranking
     if rerank:
-        sr,cal,gal_local,q_local = _reranker((model, meta), store, gal, te, va, rows, rerank, gallery_local, words, vocab, shortlist, shortlist_k,
-                                             rerank_k, target_fmr, cache_dir, workers, rectify)
+        sr,cal,gal_local,q_local = _reranker((model, meta), store, gal, te, va, rows, rerank, gallery_local, vocab, cfg, cache_dir, workers, rectify)
         lat_r = _latency(sr, qpaths, latency_n) if latency_n else {}
         fwd_r = fwd+lat_r.get('features_ms_p50', 0)
         base['docsearch, no re-ranking'] = score(ds)
@@ -569,7 +580,7 @@ def evaluate(data_root, # split folder with train/, val/, test/ and their manife
         lat = dict(lat_r, embedding_only=lat)
     gal_local = _baselines(base, baselines, score, store, gal, te, va, rows, ds, gal_local, lat, fwd, q_doc, q_cls, on_file, g_doc, g_cls,
                            target_fmr, orb_queries, seed, cache_dir, workers, rectify)
-    _compare(base, compare, score, root, proto, gal, rows, rerank, rerank_k, gal_local, q_local, fwd, fwd_r, target_fmr, cache_dir, workers, rectify)
+    _compare(base, compare, score, root, proto, gal, rows, rerank, cfg, gal_local, q_local, fwd, fwd_r, cache_dir, workers, rectify)
     return _eval_report(ds, base, short, score, te, rows, on_file, q_doc, q_cls, g_doc, g_cls, gal, proto, list(model.classes), lat, emb, sr, store, cal,
                         dict(data_root=str(root), checkpoint=str(checkpoint), fingerprint=fp, target_fmr=target_fmr, enrol_frac=enrol_frac,
                              rerank=rerank, rectify=rectify, seed=seed))
@@ -673,18 +684,19 @@ def docsearch_eval(
     data_root:Param("split folder with train/ val/ test/ (docsearch_build_data --group_col doc_id)", str, required=True)=None,
     checkpoint:Param("checkpoint to evaluate", str, required=True)=None,
     out:Param("JSON report to write", str)='artifacts/eval/report.json',
-    baselines:Param("comma-separated baselines: global,prototype,phash,dhash,orb (or 'none')", str)='global,prototype,phash,dhash,orb',
+    baselines:Param("comma-separated baselines: global,prototype,phash,dhash,orb, or 'none' (default: config, all five)", str)=None,
     compare:Param("more docsearch rows: name=checkpoint[,name=checkpoint]", str)=None,
-    target_fmr:Param("false-match rate the thresholds are calibrated for", float)=0.01,
-    n_queries:Param("search at most this many queries (default: all)", int)=None,
-    orb_queries:Param("queries (and validation images) for the brute-force ORB baseline", int)=20,
-    rerank:Param("docsearch re-ranks its shortlist with these local features: orb, sift or none", str)='orb',
-    rerank_k:Param("candidates verified per query (default: the searcher's)", int)=None,
-    words:Param("visual-word vocabulary size for the shortlist (0: embedding shortlist only)", int)=65536,
-    shortlist:Param("shortlist sources: both, words or embedding", str)='both',
-    shortlist_k:Param("candidates each shortlist source proposes (default: the searcher's)", int)=None,
+    target_fmr:Param("false-match rate the thresholds are calibrated for (default: config, 0.01)", float)=None,
+    n_queries:Param("search at most this many queries (default: config, all)", int)=None,
+    orb_queries:Param("queries (and validation images) for the brute-force ORB baseline (default: config, 20)", int)=None,
+    rerank:Param("docsearch re-ranks its shortlist with these local features: orb, sift or none (default: config's indexing.local, orb)", str)=None,
+    rerank_k:Param("candidates verified per query at most (default: config, 100)", int)=None,
+    words:Param("visual-word vocabulary size for the shortlist, 0: embedding shortlist only (default: config, 65536)", int)=None,
+    shortlist:Param("shortlist sources: both, words or embedding (default: config, both)", str)=None,
+    shortlist_k:Param("candidates each shortlist source proposes (default: config, 100)", int)=None,
     rectify:Param("find and straighten the document in every image first: auto or off (default: as the checkpoint was trained)", str, choices=['auto','off'])=None,
-    seed:Param("enrolment and sampling seed", int)=0,
+    seed:Param("enrolment and sampling seed (default: config, 0)", int)=None,
+    config:Param("config file (.yaml/.json) whose evaluation, search, indexing and data.seed fields give defaults", str)=None,
     cache_dir:Param("keep embeddings and hashes here between runs ('' for none)", str)='artifacts/eval/cache',
     figures:Param("save the report's figures in this folder", str)=None,
     workers:Param("DataLoader workers", int)=0,
@@ -692,12 +704,13 @@ def docsearch_eval(
     verbose:Param("debug messages", bool)=False):
     "Evaluate a checkpoint under the enrolment protocol beside the baselines; print the table, write the JSON report"
     setup_logging(quiet, verbose)
-    bl = [] if baselines in ('', 'none') else [b.strip() for b in baselines.split(',') if b.strip()]
+    cfg = cli_config(config, baselines='' if baselines=='none' else baselines, target_fmr=target_fmr, n_queries=n_queries, orb_queries=orb_queries,
+                     local=rerank, rerank_k=rerank_k, words=words, shortlist=shortlist, shortlist_k=shortlist_k, seed=seed)
+    rerank = cfg.indexing.local
     if compare and not all('=' in kv for kv in compare.split(',')): raise ValueError(f"--compare {compare!r}: give name=checkpoint[,name=checkpoint]")
     cmp = dict(kv.split('=', 1) for kv in compare.split(',')) if compare else None
-    rep = evaluate(data_root, checkpoint, bl, cmp, target_fmr, n_queries=n_queries, orb_queries=orb_queries, seed=seed,
-                   cache_dir=cache_dir or None, workers=workers, rerank=None if rerank in ('none', '') else rerank, rerank_k=rerank_k,
-                   words=words, shortlist=shortlist, shortlist_k=shortlist_k, rectify=rectify)
+    rep = evaluate(data_root, checkpoint, compare=cmp, cache_dir=cache_dir or None, workers=workers, rerank=None if rerank in ('none', '') else rerank,
+                   rectify=rectify, cfg=cfg)
     with atomic_write(out) as f: json.dump(rep.to_dict(), f, indent=1, default=float)
     if figures:
         import matplotlib.pyplot as plt

@@ -486,8 +486,8 @@ def docsearch_extract(
     data_dir:Param("split folder, manifest, labels CSV, folder of images or .txt list of paths", str, required=True)=None,
     checkpoint:Param("model checkpoint (.pt) written by docsearch_train", str, required=True)=None,
     output:Param("embeddings file to write (.npz)", str, required=True)=None,
-    batch_size:Param("images per forward pass", int)=32,
-    workers:Param("DataLoader worker processes", int)=2,
+    batch_size:Param("images per forward pass (default: config's training.batch_size, 32)", int)=None,
+    workers:Param("DataLoader worker processes (default: config's training.workers, 2)", int)=None,
     dtype:Param("forward precision", str, choices=['fp32','bf16'])='fp32',
     image_size:Param("override the checkpoint's image size", int)=None,
     rectify:Param("find and straighten the document in each image first (default: as the checkpoint was trained)", str, choices=['auto','off'])=None,
@@ -497,12 +497,14 @@ def docsearch_extract(
     cpus_per_actor:Param("with --engine ray: CPUs (torch threads) per actor", int)=1,
     gpus_per_actor:Param("with --engine ray: GPUs per actor, e.g. 1 on GPU nodes", float)=0,
     shard_size:Param("write .npz shards of this many images and --output as the .json file that lists them (for very large jobs)", int)=None,
+    config:Param("config file (.yaml/.json) whose training.batch_size and training.workers give defaults", str)=None,
     quiet:Param("only warnings and errors", bool)=False,
     verbose:Param("debug messages", bool)=False):
     "Embed images with a docsearch checkpoint into an embeddings .npz; prints a JSON report"
     import json
     setup_logging(quiet, verbose)
-    rep = extract_features(data_dir, checkpoint, output, batch_size=batch_size, workers=workers, dtype=dtype, image_size=image_size, rectify=rectify,
+    tc = cli_config(config, batch_size=batch_size, workers=workers).training
+    rep = extract_features(data_dir, checkpoint, output, batch_size=tc.batch_size, workers=tc.workers, dtype=dtype, image_size=image_size, rectify=rectify,
                            engine=engine, ray_address=ray_address, actors=actors, cpus_per_actor=cpus_per_actor, gpus_per_actor=gpus_per_actor,
                            shard_size=shard_size)
     print(json.dumps(rep.to_dict()))

@@ -982,23 +982,29 @@ def docsearch_index(embeddings:str=None, # embeddings .npz (or a sharded set's .
                     out:str=None, # index folder to create, or to update with --add/--remove
                     add:str=None, # embeddings .npz (or a sharded set's .json) to add to the index in --out
                     remove:str=None, # comma-separated ids to remove, e.g. 3,7,9
-                    graduating_threshold:int=None, # vectors a class needs for its own index (default 10)
-                    approx_threshold:int=None, # class size from which its index is approximate IVF (default 50000)
+                    graduating_threshold:int=None, # vectors a class needs for its own index (default: config, 10)
+                    approx_threshold:int=None, # class size from which its index is approximate IVF (default: config, 50000)
                     overwrite:bool=False, # rebuild --out from --embeddings even if it exists
-                    local:str=None, # local features for verification: orb, sift or none (default: orb for a new index, else unchanged)
+                    local:str=None, # local features for verification: orb, sift or none (default: config's, orb, for a new index, else unchanged)
                     workers:int=2, # processes computing local features
-                    words:int=None, # visual-word vocabulary size for the instance shortlist, e.g. 65536; 0: none (default: 65536 for a new index, else unchanged)
+                    words:int=None, # visual-word vocabulary size for the instance shortlist, e.g. 65536; 0: none (default: config's, 65536, for a new index, else unchanged)
                     wait:float=0., # seconds to wait for another writer of --out (default: refuse at once)
                     allow_duplicates:bool=False, # add images already in the index again
                     rectify:str=None, # auto or off: how the images were prepared; must match the embeddings (default: as they were extracted)
                     store:str=None, # where the vectors live: faiss (files in --out) or qdrant (a collection; see --qdrant); default: faiss for a new index, else as it is
                     qdrant:str=None, # Qdrant for --store qdrant: a folder (embedded mode, one process at a time) or a server URL (default: the folder OUT.qdrant)
                     qdrant_api_key:str=None, # Qdrant server API key (default: $QDRANT_API_KEY); never saved
+                    config:str=None, # config file (.yaml/.json) whose indexing section gives a new index's settings (an update changes only what flags say)
                     quiet:bool=False, # only warnings and errors
                     verbose:bool=False): # debug messages too
     "Build a per-class FAISS index folder from embeddings, or add to / remove from one; prints a JSON summary"
     setup_logging(quiet, verbose)
     if out is None: raise ValueError("--out is required: the index folder to build or update; pass --out INDEX")
+    if embeddings is not None: # a new index: the config's settings, then the flags
+        ix = cli_config(config, graduating_threshold=graduating_threshold, approx_threshold=approx_threshold, local=local, words=words).indexing
+        graduating_threshold,approx_threshold,local = ix.graduating_threshold,ix.approx_threshold,ix.local
+        words = ix.words if words is not None or local=='orb' else None # visual words need ORB: other features get none unless asked
+    elif config: cli_config(config) # an update: only the flags change the index (the file is still checked)
     summary = index_embeddings(out, embeddings, add, remove, graduating_threshold, approx_threshold, overwrite, local, workers, words, wait=wait,
                                allow_duplicates=allow_duplicates, rectify=rectify, backend=store, qdrant=qdrant, qdrant_api_key=qdrant_api_key)
     print(json.dumps(summary, indent=1))

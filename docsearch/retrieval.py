@@ -19,11 +19,10 @@ from .features import Embeddings, embed_images, list_images
 from .index import ClassIndexStore, IndexFormatError, index_lock
 from .rectify import Rectifier, RECTIFY_MODES
 from .verify import (verify_pair, distinct_inliers, compute_features, plot_matches, METHODS, agreement,
-                              agreement_region, DENSE_MIN_INLIERS, Verification, full_grey)
+                              agreement_region, Verification, full_grey)
 
 # %% auto #0
-__all__ = ['logger', 'SHORTLISTS', 'RERANK_K', 'SHORTLIST_K', 'DECISIVE_MARGIN', 'DENSE_K', 'MIN_INLIERS', 'MIN_AGREEMENT',
-           'ROUTE_VOTES', 'FUSE_INLIERS', 'NOT_CALIBRATED', 'to_image', 'SearchResult', 'Searcher', 'merge_shortlists',
+__all__ = ['logger', 'SHORTLISTS', 'ROUTE_VOTES', 'NOT_CALIBRATED', 'to_image', 'SearchResult', 'Searcher', 'merge_shortlists',
            'Calibration', 'threshold_for_fmr', 'pick_rule', 'query_paths', 'format_result', 'docsearch_search',
            'thumbnail', 'plot_result']
 
@@ -117,29 +116,31 @@ def _repr_markdown_(self:SearchResult):
 
 # %% ../nbs/05_retrieval.ipynb #a833de51
 SHORTLISTS = ('both', 'words', 'embedding')
-RERANK_K = 100 # candidates verified per query at most (`05a_evaluate` measures the trade-off)
-SHORTLIST_K = 100 # candidates each shortlist source proposes
-DECISIVE_MARGIN = 0.1 # a candidate whose dense agreement beats the rule by this much ends verification early
-DENSE_K = 4 # candidates verified per batch, and the best of them (by distinct inliers) whose dense agreement is measured
 
 # %% ../nbs/05_retrieval.ipynb #1218a9ab
 class Searcher:
     "Search a saved docsearch index with the model that built it"
     def __init__(self, checkpoint, # checkpoint path (or a `(model, meta)` pair from `load_checkpoint`)
                  index, # index folder (or a loaded `ClassIndexStore`)
-                 match_threshold:float|None=None, # default: calibrated with the index, else the config's 1.2
-                 top_k:int=IndexConfig.top_k_images, # hits per query
-                 top_n_classes:int=IndexConfig.top_n_classes, # classes to try before giving up
+                 match_threshold:float|None=None, # default: calibrated with the index, else `cfg.indexing.match_threshold`
+                 top_k:int|None=None, # hits per query (default: `cfg.indexing.top_k_images`)
+                 top_n_classes:int|None=None, # classes to try before giving up (default: `cfg.indexing.top_n_classes`)
                  dtype:str='fp32', # forward precision: 'fp32' or 'bf16'
-                 bs:int=16, # queries per forward pass
-                 rerank:str|None=None, # re-rank by geometric verification: 'orb', 'sift', 'none'; `None`: as the index's local features
-                 rerank_k:int=RERANK_K, # candidates verified per query at most (fewer when one is decisively verified)
-                 min_inliers:int|None=None, # distinct inliers for `verified` without query images (default: calibrated with the index, else 40)
-                 min_agreement:float|None=None, # dense `agreement` for `verified` (default: calibrated with the index, else 0.6)
-                 dense_k:int=DENSE_K, # candidates verified per batch; the best of them (by distinct inliers) get a dense agreement
-                 shortlist:str='both', # candidates to verify: 'both' (visual words over every class, and the embedding in the routed classes), 'words' or 'embedding'
-                 shortlist_k:int=SHORTLIST_K, # candidates each source proposes
-                 rectify:str|None=None): # 'auto' or 'off': how queries are prepared (default: as the index's gallery images were)
+                 bs:int|None=None, # queries per forward pass
+                 rerank:str|None=None, # re-rank by geometric verification: 'orb', 'sift', 'none'; 'auto': as the index's local features (default: config, 'auto')
+                 rerank_k:int|None=None, # candidates verified per query at most (fewer when one is decisively verified)
+                 min_inliers:int|None=None, # distinct inliers for `verified` without query images (default: calibrated with the index, else the config's)
+                 min_agreement:float|None=None, # dense `agreement` for `verified` (default: calibrated with the index, else the config's)
+                 dense_k:int|None=None, # candidates verified per batch; the best of them (by distinct inliers) get a dense agreement
+                 shortlist:str|None=None, # candidates to verify: 'both' (visual words over every class, and the embedding in the routed classes), 'words' or 'embedding'
+                 shortlist_k:int|None=None, # candidates each source proposes
+                 rectify:str|None=None, # 'auto' or 'off': how queries are prepared (default: as the index's gallery images were)
+                 cfg:Config|None=None): # settings the arguments above override (default: `Config()`): the `search` section and `indexing`'s search fields
+        self.cfg = (cfg or Config()).update(top_k_images=top_k, top_n_classes=top_n_classes, bs=bs, rerank=rerank, rerank_k=rerank_k, dense_k=dense_k,
+                                            shortlist=shortlist, shortlist_k=shortlist_k)
+        sc = self.cfg.search
+        top_k,top_n_classes,bs,rerank,rerank_k,dense_k = self.cfg.indexing.top_k_images,self.cfg.indexing.top_n_classes,sc.bs,sc.rerank,sc.rerank_k,sc.dense_k
+        shortlist,shortlist_k = sc.shortlist,sc.shortlist_k
         check_opts(ge=1, top_k=top_k, top_n_classes=top_n_classes, bs=bs, rerank_k=rerank_k, dense_k=dense_k, shortlist_k=shortlist_k)
         self.model,self.meta = load_checkpoint(checkpoint) if isinstance(checkpoint, (str, Path)) else checkpoint
         self.model = self.model.eval().to(memory_format=torch.channels_last)
@@ -147,11 +148,11 @@ class Searcher:
         self.store = index if isinstance(index, ClassIndexStore) else ClassIndexStore.load(index, expect_fingerprint=fp, expect_dim=self.model.emb_dim)
         _check_pair(self.model, fp, self.store, index)
         cal = getattr(self.store, 'calibration', None) or {}
-        self.match_threshold = float(match_threshold if match_threshold is not None else cal.get('match_threshold', IndexConfig.match_threshold))
+        self.match_threshold = float(match_threshold if match_threshold is not None else cal.get('match_threshold', self.cfg.indexing.match_threshold))
         self.top_k,self.top_n_classes,self.dtype,self.bs = top_k,top_n_classes,dtype,bs
         self.rerank,self.rerank_k = _check_rerank(rerank, self.store, index),rerank_k
-        self.min_inliers = int(min_inliers if min_inliers is not None else cal.get('min_inliers') or MIN_INLIERS)
-        self.min_agreement = float(min_agreement if min_agreement is not None else cal.get('min_agreement') or MIN_AGREEMENT)
+        self.min_inliers = int(min_inliers if min_inliers is not None else cal.get('min_inliers') or sc.min_inliers)
+        self.min_agreement = float(min_agreement if min_agreement is not None else cal.get('min_agreement') or sc.min_agreement)
         self.rule = 'agreement' if min_agreement is not None else cal.get('rule') or 'agreement' # the rule that decides with query images
         self.dense_k = dense_k
         if shortlist not in SHORTLISTS: raise ValueError(f"shortlist={shortlist!r}: use one of {SHORTLISTS}")
@@ -182,13 +183,10 @@ def _check_pair(model, fp, store, where):
     unknown = sorted(set(store.classes)-set(model.classes))
     if unknown: raise IndexFormatError(f"{where}: index classes {unknown[:5]} are unknown to the model; {fix}")
 
-MIN_INLIERS = 40 # distinct inliers for `verified` until calibrated (re-ranking without query images)
-MIN_AGREEMENT = 0.6 # dense agreement for `verified` until calibrated
-
 def _check_rerank(rerank, store, where)->str|None:
     "The local-feature method to re-rank with (None: no re-ranking), or a clear error"
     have = store.local.method if store.local is not None else None
-    if rerank is None: return have
+    if rerank in (None, 'auto'): return have
     if rerank=='none': return None
     if rerank not in METHODS: raise ValueError(f"rerank={rerank!r}: use one of {(*METHODS, 'none')}")
     if have!=rerank:
@@ -329,16 +327,14 @@ def _embedding_hits(self:Searcher, emb, route, n_cls:int, kk:int, thr:float, sto
     return hits, searched
 
 # %% ../nbs/05_retrieval.ipynb #a302a12a
-FUSE_INLIERS = 10. # inliers per nat of evidence when verified neighbours vote for the document type
-
 @patch
 def _fuse(self:Searcher, route:np.ndarray, cands:list)->np.ndarray:
-    "Type probabilities from `route` and the verified candidates: each class gains its best candidate's inliers / `FUSE_INLIERS` nats"
+    "Type probabilities from `route` and the verified candidates: each class gains its best candidate's inliers / `search.fuse_inliers` nats"
     cls = {c:j for j,c in enumerate(self.model.classes)}
     ev = np.zeros(len(route))
     for h in cands:
         j = cls.get(h['doc_type'])
-        if j is not None and h.get('inliers'): ev[j] = max(ev[j], min(h['inliers'], 200)/FUSE_INLIERS)
+        if j is not None and h.get('inliers'): ev[j] = max(ev[j], min(h['inliers'], 200)/self.cfg.search.fuse_inliers)
     lg = np.log(np.maximum(route, 1e-9)) + ev
     p = np.exp(lg - lg.max())
     return p/p.sum()
@@ -367,10 +363,10 @@ def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to ver
         if not dense: continue
         reg = agreement_region(q_local, vs, self.rectify)
         for j in sorted(range(len(done)), key=lambda j: (-dist[j], -vs[j].inliers))[:self.dense_k]:
-            if j in agr or vs[j].H is None or vs[j].inliers<DENSE_MIN_INLIERS: continue
+            if j in agr or vs[j].H is None or vs[j].inliers<self.cfg.search.dense_min_inliers: continue
             try: agr[j] = round(agreement(qa, done[j]['path'], vs[j].H, reg, rectify=loc.rectify), 4)
             except (ImageLoadError, OSError, cv2.error) as e: logger.warning(f"{done[j]['path']}: no agreement ({e})"); agr[j] = -1.
-        if early_stop and agr and max(agr.values()) >= self.min_agreement + DECISIVE_MARGIN: break # decisively verified: stop early
+        if early_stop and agr and max(agr.values()) >= self.min_agreement + self.cfg.search.decisive_margin: break # decisively verified: stop early
     done = cands[:len(vs)]
     for j,h in enumerate(done): h['agreement'] = agr.get(j, -1.) if dense else None
     if dense: done = sorted(done, key=lambda h: (-h['agreement'], -h['distinct'], -h['inliers'], -(h.get('words_score') or 0), h['distance']))
@@ -494,13 +490,14 @@ def _own_embeddings(s:Searcher, e:Embeddings)->Embeddings:
 
 @patch
 def calibrate(self:Searcher, source, # validation images: split folder, manifest or labels CSV (with `doc_id` for FNMR), or their `Embeddings` by this model
-              target_fmr:float=0.01, # false-match rate to aim for
+              target_fmr:float|None=None, # false-match rate to aim for (default: `cfg.search.target_fmr`, 1%)
               save:str|Path|None=None, # index folder to save the calibration into (`None`: don't save)
               group_col:str='doc_id', # column naming the physical document
               workers:int=0, # DataLoader workers for embedding `source`
               wait:float=0., # seconds to wait for another writer of `save` (0: refuse at once)
              )->Calibration:
     "Choose `match_threshold` on `source` for `target_fmr`; use it from now on, and save it with the index"
+    target_fmr = self.cfg.search.target_fmr if target_fmr is None else target_fmr
     if not 0 <= target_fmr < 1: raise ValueError(f"target_fmr={target_fmr}: give a rate in [0, 1), e.g. 0.01")
     e = _own_embeddings(self, source) if isinstance(source, Embeddings) else embed_images(source, (self.model, self.meta), workers=workers, dtype=self.dtype, rectify=self.rectify)
     if isinstance(source, Embeddings): source = f'{len(e)} embedded validation images'
@@ -515,7 +512,7 @@ def calibrate(self:Searcher, source, # validation images: split folder, manifest
     if not imp: raise ValueError(f"{source}: no impostor distances (is the index empty?)")
     imp = np.array(imp); gen = _genuine_distances(e.features, ids) if ids is not None else np.zeros(0)
     t = threshold_for_fmr(imp, target_fmr)
-    dflt = IndexConfig.match_threshold
+    dflt = self.cfg.indexing.match_threshold
     fnmr = lambda th: float((gen>th).mean()) if len(gen) else None
     cal = Calibration(round(t, 6), target_fmr, float((imp<=t).mean()), fnmr(t), len(imp), len(gen),
                       float((imp<=dflt).mean()), fnmr(dflt), str(source), imp.tolist(), gen.tolist())
@@ -564,16 +561,16 @@ def _calibrate_verify(self:Searcher, e, ids, target_fmr:float, workers:int)->dic
             if j==i: continue
             vg = verify_pair(F[i], F[j], loc.method)
             d = distinct_inliers([vg]+vs, len(F[i]), ['__query__']+groups)
-            dense = vg.H is not None and vg.inliers>=DENSE_MIN_INLIERS
+            dense = vg.H is not None and vg.inliers>=self.cfg.search.dense_min_inliers
             a = agreement(e.paths[i], e.paths[j], vg.H, agreement_region(F[i], [vg]+vs, loc.rectify), rectify=loc.rectify) if dense else -1.
             dist = float(np.linalg.norm(e.features[i]-e.features[j]))
             gen.append((int(d[0]), dist, a, dist))
     imp,gen = np.array(imp, float).reshape(-1,4),np.array(gen, float).reshape(-1,4)
     gate = float(np.percentile(gen[:,1], 99)) if len(gen) else None
     ok,m = _min_score(imp[:,:2], gate, target_fmr)
-    m = int(np.ceil(m)) if len(imp) else MIN_INLIERS
+    m = int(np.ceil(m)) if len(imp) else self.cfg.search.min_inliers
     _,ma = _min_score(imp[:,2:], gate, target_fmr)
-    ma = round(ma, 4) if len(imp) else MIN_AGREEMENT
+    ma = round(ma, 4) if len(imp) else self.cfg.search.min_agreement
     rate = lambda s,t,fn: (float(fn(ok(s, t).mean())) if len(s) else None)
     fn_a,fn_i = rate(gen[:,2:], ma, lambda x: 1-x),rate(gen[:,:2], m, lambda x: 1-x)
     rule = pick_rule(fn_a, fn_i)
@@ -585,7 +582,8 @@ def _calibrate_verify(self:Searcher, e, ids, target_fmr:float, workers:int)->dic
 
 # %% ../nbs/05_retrieval.ipynb #97959e36
 @patch
-def plot(self:Calibration, ax=None, dpi:int=70):
+def plot(self:Calibration, ax=None, dpi:int=70,
+         default:float=IndexConfig.match_threshold): # the uncalibrated threshold `fmr_at_default` was measured at
     "Histogram of genuine and impostor distances with the calibrated and default thresholds"
     import matplotlib.pyplot as plt
     if ax is None: _,ax = plt.subplots(figsize=(6,2.6), dpi=dpi)
@@ -593,7 +591,7 @@ def plot(self:Calibration, ax=None, dpi:int=70):
     if self.genuine: ax.hist(self.genuine, bins, alpha=.6, color='tab:green', label=f'same document ({self.n_genuine} pairs)')
     ax.hist(self.impostor, bins, alpha=.6, color='tab:red', label=f'not on file ({self.n_impostor} queries)')
     ax.axvline(self.match_threshold, color='k', label=f'calibrated {self.match_threshold:.3f} (FMR {self.fmr:.1%})')
-    ax.axvline(IndexConfig.match_threshold, color='gray', ls='--', label=f'fixed {IndexConfig.match_threshold} (FMR {self.fmr_at_default:.0%})')
+    ax.axvline(default, color='gray', ls='--', label=f'fixed {default} (FMR {self.fmr_at_default:.0%})')
     ax.set_xlabel('L2 distance'); ax.legend(fontsize=7); ax.figure.tight_layout()
     return ax
 
@@ -620,18 +618,19 @@ def docsearch_search(
     query:Param("image, folder of images, split folder, manifest, labels CSV or .txt list of image paths (or use --calibrate)", str)=None,
     checkpoint:Param("model checkpoint (.pt)", str, required=True)=None,
     index:Param("index folder (docsearch_index)", str, required=True)=None,
-    top_k:Param("hits per query", int)=IndexConfig.top_k_images,
-    top_n_classes:Param("most likely classes to search before giving up", int)=IndexConfig.top_n_classes,
-    match_threshold:Param("L2 distance under which a hit is a match (default: calibrated with the index, else 1.2)", float)=None,
+    top_k:Param("hits per query (default: config, 5)", int)=None,
+    top_n_classes:Param("most likely classes to search before giving up (default: config, 3)", int)=None,
+    match_threshold:Param("L2 distance under which a hit is a match (default: calibrated with the index, else config, 1.2)", float)=None,
     json:Param("one JSON object per query per line", bool)=False,
-    bs:Param("queries per forward pass", int)=16,
+    bs:Param("queries per forward pass (default: config, 16)", int)=None,
     rerank:Param("re-rank the shortlist by geometric verification: orb, sift or none (default: the index's local features)", str)=None,
-    rerank_k:Param("candidates verified per query at most (fewer when one is decisively verified)", int)=RERANK_K,
-    shortlist:Param("candidates to verify: both (visual words over every class + embedding in the routed classes), words or embedding", str)='both',
-    shortlist_k:Param("candidates each shortlist source proposes", int)=SHORTLIST_K,
+    rerank_k:Param("candidates verified per query at most, fewer when one is decisively verified (default: config, 100)", int)=None,
+    shortlist:Param("candidates to verify: both (visual words over every class + embedding in the routed classes), words or embedding (default: config, both)", str)=None,
+    shortlist_k:Param("candidates each shortlist source proposes (default: config, 100)", int)=None,
     rectify:Param("find and straighten the document in each query first: auto or off (default: as the index's images were)", str, choices=['auto','off'])=None,
     calibrate:Param("validation split (folder, manifest or labels CSV with doc_id): choose the decision rule for --target_fmr on it and save it with the index", str)=None,
-    target_fmr:Param("false-match rate to calibrate for (with --calibrate)", float)=0.01,
+    target_fmr:Param("false-match rate to calibrate for, with --calibrate (default: config, 0.01)", float)=None,
+    config:Param("config file (.yaml/.json) whose search and indexing sections give defaults", str)=None,
     wait:Param("seconds to wait for another writer of the index (with --calibrate)", float)=0.,
     quiet:Param("only warnings and errors", bool)=False,
     verbose:Param("debug messages", bool)=False):
@@ -639,15 +638,16 @@ def docsearch_search(
     import json as _json
     setup_logging(quiet or json, verbose)
     if not (query or calibrate): raise ValueError("nothing to do: give --query IMAGE (or --calibrate VAL_SPLIT to calibrate the index)")
-    s = Searcher(checkpoint, index, match_threshold=match_threshold, top_k=top_k, top_n_classes=top_n_classes, bs=bs, rerank=rerank, rerank_k=rerank_k,
-                 shortlist=shortlist, shortlist_k=shortlist_k, rectify=rectify)
+    cfg = cli_config(config, top_k_images=top_k, top_n_classes=top_n_classes, bs=bs, rerank=rerank, rerank_k=rerank_k, shortlist=shortlist,
+                     shortlist_k=shortlist_k, target_fmr=target_fmr)
+    s = Searcher(checkpoint, index, match_threshold=match_threshold, rectify=rectify, cfg=cfg)
     if calibrate:
-        print(_json.dumps(s.calibrate(calibrate, target_fmr, save=index, wait=wait).to_dict()), flush=True)
+        print(_json.dumps(s.calibrate(calibrate, save=index, wait=wait).to_dict()), flush=True)
         if not query: return
     qs = query_paths(query)
     n_err = 0
-    for i in range(0, len(qs), bs):
-        for r in s.search(qs[i:i+bs]):
+    for i in range(0, len(qs), s.bs):
+        for r in s.search(qs[i:i+s.bs]):
             n_err += r.error is not None
             print(_json.dumps(r.to_dict()) if json else format_result(r), flush=True)
     if n_err==len(qs): sys.exit(1)

@@ -560,11 +560,12 @@ def _check_port(host:str, port:int):
             so.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); so.bind((host, port))
     except OSError as e: raise ValueError(f"cannot listen on {host}:{port} ({e.strerror}); pick another --port, or stop what is using it") from None
 
-def _setup(index, checkpoint, host='127.0.0.1', port=8765, token=None, max_upload_mb=20., enrolled=None):
+def _setup(index, checkpoint, host='127.0.0.1', port=8765, token=None, max_upload_mb=20., enrolled=None, config=None):
     "Check `docsearch_serve`'s settings, then build its app; user errors raise with the fix"
     if not (index and checkpoint): raise ValueError("give --index INDEX (a docsearch_index folder) and --checkpoint MODEL.pt (the model that built it)")
     _need_serve(); _check_args(host, token, max_upload_mb); _check_port(host, port)
-    return make_app((checkpoint, index), token=token, max_upload_mb=max_upload_mb, enrolled=enrolled)
+    cfg = cli_config(config) # the search settings (and hits per query) of every search the server runs
+    return make_app(Searcher(checkpoint, index, cfg=cfg), index, token=token, max_upload_mb=max_upload_mb, enrolled=enrolled)
 
 # %% ../nbs/06a_serve.ipynb #c0c72b0f
 def _fail(e:BaseException):
@@ -581,13 +582,14 @@ def docsearch_serve(
     token:Param("require 'Authorization: Bearer TOKEN' on every data request (default: $DOCSEARCH_TOKEN)", str)=None,
     max_upload_mb:Param("largest accepted upload, in MB", float)=20,
     enrolled:Param("folder for enrolled images (default: INDEX-enrolled beside the index)", str)=None,
+    config:Param("config file (.yaml/.json) whose search section (and indexing.top_k_images) every search uses", str)=None,
     quiet:Param("only warnings and errors", bool)=False,
     verbose:Param("debug messages", bool)=False,
     debug:Param("show tracebacks of errors", bool)=False):
     "Serve the analyst page and the HTTP API (search, enrol, remove) over an index"
     setup_logging(quiet, verbose)
     token = token or os.environ.get('DOCSEARCH_TOKEN') or None
-    try: app = _setup(index, checkpoint, host, port, token, max_upload_mb, enrolled)
+    try: app = _setup(index, checkpoint, host, port, token, max_upload_mb, enrolled, config)
     except (ValueError, ImportError, OSError, KeyError) as e:
         if debug: raise
         _fail(e)

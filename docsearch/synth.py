@@ -936,19 +936,22 @@ def _cpu_s()->float:
 @call_parse
 @cli_errors
 def docsearch_synth(out_dir:str='data/synth', # folder to create: images + labels.csv
-                    n_docs:int=40, # documents per class
-                    captures:int=4, # captures per document
-                    seed:int=0, # random seed (same seed: byte-identical files)
+                    n_docs:int=None, # documents per class (default: config, 40)
+                    captures:int=None, # captures per document (default: config, 4)
+                    seed:int=None, # random seed; same seed, byte-identical files (default: config's data.seed, 0)
                     classes:str=None, # comma- or space-separated subset of the classes (default: all)
                     workers:int=None, # worker processes (default: all cores)
-                    size:int=800, # long side of the images, in pixels
+                    size:int=None, # long side of the images, in pixels (default: config's capture_size, 800)
                     overwrite:store_true=False, # replace an existing out_dir
+                    config:str=None, # config file (.yaml/.json) whose synth section and data.seed give defaults
                     quiet:store_true=False, # only warnings and errors
                     verbose:store_true=False): # debug messages too
     "Generate the synthetic identity-document data set (flat image folder + labels.csv)"
     setup_logging(quiet, verbose)
     t0,c0 = time.perf_counter(), _cpu_s()
-    df = generate(out_dir, n_docs, captures, seed, classes, workers, overwrite, size)
+    cfg = cli_config(config, n_docs=n_docs, captures=captures, seed=seed, classes=classes, capture_size=size)
+    sy = cfg.synth
+    df = generate(out_dir, sy.n_docs, sy.captures, cfg.data.seed, sy.classes, workers, overwrite, sy.capture_size)
     secs,cpu = time.perf_counter()-t0, _cpu_s()-c0
     print(json.dumps(dict(out_dir=str(out_dir), n_images=len(df), n_docs=int(df.doc_id.nunique()), classes=int(df.doc_type.nunique()),
                           seconds=round(secs, 1), images_per_s=round(len(df)/secs, 1), cpu_ms_per_image=round(cpu/len(df)*1000))))

@@ -15,10 +15,10 @@ from .data import load_image, ImageLoadError, to_rgb
 from .rectify import load_prepared, RECTIFY_MODES
 
 # %% auto #0
-__all__ = ['logger', 'METHODS', 'FORMAT_VERSION', 'DESC_BYTES', 'AGREEMENT_Q', 'DENSE_MIN_INLIERS', 'LocalFeatures',
-           'local_features', 'match_features', 'Verification', 'verify_pair', 'distinct_inliers', 'full_grey',
-           'patch_ncc', 'agreement', 'shortlist_region', 'agreement_region', 'LocalFeatureError', 'LocalFeatureStore',
-           'compute_features', 'verify_shortlist', 'brute_force', 'plot_matches']
+__all__ = ['logger', 'METHODS', 'FORMAT_VERSION', 'DESC_BYTES', 'AGREEMENT_Q', 'LocalFeatures', 'local_features',
+           'match_features', 'Verification', 'verify_pair', 'distinct_inliers', 'full_grey', 'patch_ncc', 'agreement',
+           'shortlist_region', 'agreement_region', 'LocalFeatureError', 'LocalFeatureStore', 'compute_features',
+           'verify_shortlist', 'brute_force', 'plot_matches']
 
 # %% ../nbs/03a_verify.ipynb #ffe45a94
 logger = logging.getLogger(__name__)
@@ -394,9 +394,7 @@ def compute_features(paths:list, # image files
     return out
 
 # %% ../nbs/03a_verify.ipynb #955ad505
-DENSE_MIN_INLIERS = 12 # inliers a candidate needs before its `agreement` is measured
-
-def _agreements(q, vs, dist, query_img, images, dense_k:int=8, min_inliers:int=DENSE_MIN_INLIERS, rectify:str='off')->list:
+def _agreements(q, vs, dist, query_img, images, dense_k:int=SearchConfig.dense_k, min_inliers:int=SearchConfig.dense_min_inliers, rectify:str='off')->list:
     "Dense agreement of the best `dense_k` of `vs` (by `dist`, then inliers) on the shortlist's region; -1: not measured"
     qa,reg = full_grey(query_img, rectify),agreement_region(q, vs, rectify)
     agr = [-1.]*len(vs)
@@ -413,8 +411,8 @@ def verify_shortlist(q:LocalFeatures, # the query's features (made with `store.c
                      ratio:float=0.8, # Lowe's ratio test
                      query_img=None, # the query image (path, PIL or array): also measure `agreement`
                      images=None, # each candidate's image (paths, in `ids` order), needed with `query_img`
-                     dense_k:int=8, # candidates (best by distinct, then raw inliers) whose agreement is measured
-                     min_inliers:int=DENSE_MIN_INLIERS, # inliers a candidate needs for its agreement to be measured
+                     dense_k:int=SearchConfig.dense_k, # candidates (best by distinct, then raw inliers) whose agreement is measured
+                     min_inliers:int=SearchConfig.dense_min_inliers, # inliers a candidate needs for its agreement to be measured
                     )->list: # dicts `id`, `inliers`, `distinct`, `homography` (list of lists or None), `agreement`, in `ids` order
     "Verify `q` against each candidate of `ids`; with images, also the dense `agreement` of the best `dense_k`"
     vs = [verify_pair(q, store[i], store.method, ratio) if int(i) in store else Verification(0) for i in ids]
