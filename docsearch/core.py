@@ -77,6 +77,7 @@ class SearchConfig:
     dense_k:int=4 # candidates verified per batch, and how many of them (the best by distinct inliers) get a dense agreement
     dense_min_inliers:int=12 # inliers a candidate needs before its dense agreement is measured
     decisive_margin:float=0.1 # a dense agreement this far over the rule ends verification early
+    blur_k:int=3 # the best candidates by dense agreement measured again at matched sharpness (a blurred capture or gallery image)
     min_inliers:int=40 # distinct inliers for `verified` without the query image, until calibrated
     min_agreement:float=0.6 # dense agreement for `verified`, until calibrated
     fuse_inliers:float=10. # inliers per nat of evidence when verified neighbours vote for the document type

@@ -364,9 +364,10 @@ def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to ver
         reg = agreement_region(q_local, vs, self.rectify)
         for j in sorted(range(len(done)), key=lambda j: (-dist[j], -vs[j].inliers))[:self.dense_k]:
             if j in agr or vs[j].H is None or vs[j].inliers<self.cfg.search.dense_min_inliers: continue
-            try: agr[j] = round(agreement(qa, done[j]['path'], vs[j].H, reg, rectify=loc.rectify), 4)
+            try: agr[j] = round(agreement(qa, done[j]['path'], vs[j].H, reg, rectify=loc.rectify, blurs=()), 4)
             except (ImageLoadError, OSError, cv2.error) as e: logger.warning(f"{done[j]['path']}: no agreement ({e})"); agr[j] = -1.
         if early_stop and agr and max(agr.values()) >= self.min_agreement + self.cfg.search.decisive_margin: break # decisively verified: stop early
+    if dense: self._blur_match(agr, cands, vs, qa, reg)
     done = cands[:len(vs)]
     for j,h in enumerate(done): h['agreement'] = agr.get(j, -1.) if dense else None
     if dense: done = sorted(done, key=lambda h: (-h['agreement'], -h['distinct'], -h['inliers'], -(h.get('words_score') or 0), h['distance']))
@@ -375,6 +376,13 @@ def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to ver
     field,minimum = self.decision(dense)
     ok = done[0][field] >= minimum
     return done, bool(ok), fused
+
+@patch
+def _blur_match(self:Searcher, agr:dict, cands:list, vs:list, qa, reg):
+    "Measure again, at matched sharpness (`agreement`'s blurs), the agreement of the best `search.blur_k` candidates in `agr`"
+    for j in sorted((j for j in agr if agr[j] > -1), key=lambda j: -agr[j])[:self.cfg.search.blur_k]:
+        try: agr[j] = round(agreement(qa, cands[j]['path'], vs[j].H, reg, rectify=self.store.local.rectify), 4)
+        except (ImageLoadError, OSError, cv2.error) as e: logger.warning(f"{cands[j]['path']}: no agreement ({e})")
 
 # %% ../nbs/05_retrieval.ipynb #d680bcf9
 NOT_CALIBRATED = ("no match claimed: the index has no calibrated match threshold and the hits were not verified; calibrate it "

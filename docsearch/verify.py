@@ -15,10 +15,10 @@ from .data import load_image, ImageLoadError, to_rgb
 from .rectify import load_prepared, RECTIFY_MODES
 
 # %% auto #0
-__all__ = ['logger', 'METHODS', 'FORMAT_VERSION', 'DESC_BYTES', 'AGREEMENT_Q', 'LocalFeatures', 'local_features',
-           'match_features', 'Verification', 'verify_pair', 'distinct_inliers', 'full_grey', 'patch_ncc', 'agreement',
-           'shortlist_region', 'agreement_region', 'LocalFeatureError', 'LocalFeatureStore', 'compute_features',
-           'verify_shortlist', 'brute_force', 'plot_matches']
+__all__ = ['logger', 'METHODS', 'FORMAT_VERSION', 'DESC_BYTES', 'AGREEMENT_BLURS', 'BLUR_GATE', 'AGREEMENT_Q', 'LocalFeatures',
+           'local_features', 'match_features', 'Verification', 'verify_pair', 'distinct_inliers', 'full_grey',
+           'patch_ncc', 'agreement', 'shortlist_region', 'agreement_region', 'LocalFeatureError', 'LocalFeatureStore',
+           'compute_features', 'verify_shortlist', 'brute_force', 'plot_matches']
 
 # %% ../nbs/03a_verify.ipynb #ffe45a94
 logger = logging.getLogger(__name__)
@@ -178,6 +178,9 @@ def _blocks(x:np.ndarray, p:int)->np.ndarray:
     return x[:h,:w].reshape(h//p, p, w//p, p).transpose(0,2,1,3).reshape(h//p, w//p, p*p)
 
 # %% ../nbs/03a_verify.ipynb #8521b8df
+AGREEMENT_BLURS = (1., 2., 3.) # blurs `patch_ncc` tries on the sharper of the two images, px of its 400-px working frame
+BLUR_GATE = 1.2 # ...when it has at least this much more fine detail (`_fine_detail`) than the other
+
 def patch_ncc(query, # the query: path, PIL image or array (original pixels, as `Verification.H` expects)
               gallery, # the candidate: path, PIL image or array
               H:np.ndarray, # 3x3 homography, query pixels -> candidate pixels (`verify_pair`'s)
@@ -187,8 +190,11 @@ def patch_ncc(query, # the query: path, PIL image or array (original pixels, as 
               sigma:float=1.5, # band-pass scale, px of the working frame
               shift:int=1, # best of +-`shift` px offsets per patch
               erode:float=0.04, # erode the region's hull by this fraction of `work`
-              min_texture:float=2., # grey-level std a patch needs in one of the images
-              rectify:str='off')->np.ndarray: # image files: as the features were made ('auto': rectified on load); returns NCC per patch
+              min_texture:float=2., # band-passed grey-level std a patch of the query needs to count
+              rectify:str='off', # image files: as the features were made ('auto': rectified on load)
+              blurs=AGREEMENT_BLURS, # Gaussian blurs (px of the working frame) tried on the sharper image; `()`: compare as they are
+              blur_gate:float=BLUR_GATE, # try them only if the sharper image has this many times the other's fine detail
+             )->np.ndarray: # NCC per patch
     "Zero-mean NCC of band-passed patches of `query` warped onto `gallery`, inside the document `region`"
     if H is None or not np.isfinite(H).all(): return np.zeros(0, np.float32)
     q,g = full_grey(query, rectify).astype(np.float32),full_grey(gallery, rectify).astype(np.float32)
@@ -208,15 +214,32 @@ def patch_ncc(query, # the query: path, PIL image or array (original pixels, as 
     e = max(1, int(erode*work)); m = cv2.erode(m & hull, np.ones((2*e+1, 2*e+1), np.uint8))
     M = _blocks(m, patch).min(-1)>0
     if not M.any(): return np.zeros(0, np.float32)
-    B = _blocks(_bandpass(gw, sigma), patch)[M]; B = B - B.mean(1, keepdims=True)
-    qb = _bandpass(qw, sigma); best = None
+    qb,gb = _bandpass(qw, sigma),_bandpass(gw, sigma)
+    tex = _blocks(qb, patch)[M].std(1) > min_texture # a patch glare or blur flattened in the query is no evidence either way
+    if not tex.any(): return np.zeros(0, np.float32)
+    best = _best_ncc(qb, gb, M, patch, shift)
+    fq,fg = (_fine_detail(x, M, patch, sigma) for x in (qw, gw)) if len(blurs) else (1., 1.)
+    if max(fq, fg) >= blur_gate*min(fq, fg): # compare at the sharpness of the blurrier image: blur the sharper one, keep the level whose median patch agrees best
+        q_sharper = fq > fg
+        blur = lambda x,b: _bandpass(cv2.GaussianBlur(x, (0,0), b), sigma)
+        levels = [_best_ncc(blur(qw, b), gb, M, patch, shift) if q_sharper else _best_ncc(qb, blur(gw, b), M, patch, shift) for b in blurs]
+        best = max([best, *levels], key=lambda n: float(np.median(n[tex])))
+    return best[tex].astype(np.float32)
+
+def _best_ncc(qb:np.ndarray, gb:np.ndarray, M:np.ndarray, patch:int, shift:int)->np.ndarray:
+    "Zero-mean NCC of the `patch` blocks `M` of band-passed `qb` and `gb`, each the best of +-`shift` px offsets of `qb`"
+    B = _blocks(gb, patch)[M]; B = B - B.mean(1, keepdims=True); best = None
     for dy in range(-shift, shift+1):
         for dx in range(-shift, shift+1):
             a = _blocks(np.roll(qb, (dy,dx), (0,1)), patch)[M]; a = a - a.mean(1, keepdims=True)
             n = (a*B).sum(1)/np.sqrt((a*a).sum(1)*(B*B).sum(1)+1e-6)
             best = n if best is None else np.maximum(best, n)
-    tex = np.maximum(B.std(1), _blocks(qb, patch)[M].std(1)) > min_texture
-    return best[tex].astype(np.float32)
+    return best
+
+def _fine_detail(x:np.ndarray, M:np.ndarray, patch:int, sigma:float)->float:
+    "How sharp `x` is on the blocks `M`: band-pass energy at half the scale `sigma` over that at twice it (blur lowers it)"
+    e = lambda s: _blocks(_bandpass(x, s), patch)[M].std(1).mean()
+    return float(e(sigma/2)/max(e(2*sigma), 1e-6))
 
 # %% ../nbs/03a_verify.ipynb #1a4417fd
 AGREEMENT_Q = 0.1 # quantile of the patch NCCs that `agreement` reports
