@@ -765,7 +765,7 @@ def docsearch_build_data(
     verbose:Param("debug messages too", bool)=False):
     "Check labels against raw images and build stratified, grouped train/val/test split folders"
     setup_logging(quiet, verbose)
-    cfg = (load_config(config) if config else Config()).update(val_frac=val_frac, test_frac=test_frac, seed=seed, group_col=group_col).data
+    cfg = cli_config(config, val_frac=val_frac, test_frac=test_frac, seed=seed, group_col=group_col).data
     res = build_splits(raw_dir, labels, out_dir, cfg.val_frac, cfg.test_frac, cfg.seed, cfg.group_col, mode, on_error,
                        overwrite, classes, workers)
     print(json.dumps(res.to_dict(), indent=1))

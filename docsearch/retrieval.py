@@ -138,10 +138,8 @@ class Searcher:
                  cfg:Config|None=None): # settings the arguments above override (default: `Config()`): the `search` section and `indexing`'s search fields
         self.cfg = (cfg or Config()).update(top_k_images=top_k, top_n_classes=top_n_classes, bs=bs, rerank=rerank, rerank_k=rerank_k, dense_k=dense_k,
                                             shortlist=shortlist, shortlist_k=shortlist_k)
-        sc = self.cfg.search
-        top_k,top_n_classes,bs,rerank,rerank_k,dense_k = self.cfg.indexing.top_k_images,self.cfg.indexing.top_n_classes,sc.bs,sc.rerank,sc.rerank_k,sc.dense_k
-        shortlist,shortlist_k = sc.shortlist,sc.shortlist_k
-        check_opts(ge=1, top_k=top_k, top_n_classes=top_n_classes, bs=bs, rerank_k=rerank_k, dense_k=dense_k, shortlist_k=shortlist_k)
+        sc,ix = self.cfg.search,self.cfg.indexing
+        check_opts(ge=1, top_k=ix.top_k_images, top_n_classes=ix.top_n_classes, bs=sc.bs, rerank_k=sc.rerank_k, dense_k=sc.dense_k, shortlist_k=sc.shortlist_k)
         self.model,self.meta = load_checkpoint(checkpoint) if isinstance(checkpoint, (str, Path)) else checkpoint
         self.model = self.model.eval().to(memory_format=torch.channels_last)
         fp = self.meta.get('fingerprint')
@@ -149,16 +147,15 @@ class Searcher:
         _check_pair(self.model, fp, self.store, index)
         cal = getattr(self.store, 'calibration', None) or {}
         self.match_threshold = float(match_threshold if match_threshold is not None else cal.get('match_threshold', self.cfg.indexing.match_threshold))
-        self.top_k,self.top_n_classes,self.dtype,self.bs = top_k,top_n_classes,dtype,bs
-        self.rerank,self.rerank_k = _check_rerank(rerank, self.store, index),rerank_k
+        self.top_k,self.top_n_classes,self.dtype,self.bs = ix.top_k_images,ix.top_n_classes,dtype,sc.bs
+        self.rerank,self.rerank_k,self.dense_k = _check_rerank(sc.rerank, self.store, index),sc.rerank_k,sc.dense_k
         self.min_inliers = int(min_inliers if min_inliers is not None else cal.get('min_inliers') or sc.min_inliers)
         self.min_agreement = float(min_agreement if min_agreement is not None else cal.get('min_agreement') or sc.min_agreement)
         self.rule = 'agreement' if min_agreement is not None else cal.get('rule') or 'agreement' # the rule that decides with query images
-        self.dense_k = dense_k
-        if shortlist not in SHORTLISTS: raise ValueError(f"shortlist={shortlist!r}: use one of {SHORTLISTS}")
-        if shortlist!='embedding' and self.rerank is not None and getattr(self.store, 'words', None) is None:
+        if sc.shortlist not in SHORTLISTS: raise ValueError(f"shortlist={sc.shortlist!r}: use one of {SHORTLISTS}")
+        if sc.shortlist!='embedding' and self.rerank is not None and getattr(self.store, 'words', None) is None:
             logger.info(f"{index}: no visual words in the index: the shortlist comes from the embedding (add words with `docsearch_index --out INDEX --words 65536`)")
-        self.shortlist,self.shortlist_k = shortlist,shortlist_k
+        self.shortlist,self.shortlist_k = sc.shortlist,sc.shortlist_k
         self.max_distance = cal.get('max_distance') # embedding distance a verified hit must also be under (None: any)
         self.image_size = self.meta.get('image_size', 224)
         self.tfms = eval_tfms(self.image_size)

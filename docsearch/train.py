@@ -381,7 +381,7 @@ def docsearch_train(
 ):
     "Fine-tune a document-type classifier (optionally with an instance-level embedding term); write checkpoints and metrics"
     setup_logging(quiet, verbose) # returns nothing: console scripts exit with the return value
-    cfg = load_config(config) if config else Config()
+    cfg = cli_config(config)
     res = fit(data_root, out, cfg, resume=resume, tensorboard=tensorboard, epochs=epochs, batch_size=batch_size, image_size=image_size, arch=arch,
               weights=weights, lr=lr, patience=patience, workers=workers, instance_weight=instance_weight, seed=seed, rectify=rectify)
     if not quiet: print(repr(res))
