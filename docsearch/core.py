@@ -73,7 +73,7 @@ class SearchConfig:
     rerank:str='auto' # re-rank by geometric verification: 'orb', 'sift', 'none', or 'auto': with the index's local features
     shortlist:str='both' # candidates to verify: 'both' (visual words over every class + embedding in the routed classes), 'words' or 'embedding'
     shortlist_k:int=100 # candidates each shortlist source proposes
-    rerank_k:int=100 # candidates verified per query at most (fewer when one is decisively verified)
+    rerank_k:int=50 # candidates verified per query at most (fewer when one is decisively verified)
     dense_k:int=4 # candidates verified per batch, and how many of them (the best by distinct inliers) get a dense agreement
     dense_min_inliers:int=12 # inliers a candidate needs before its dense agreement is measured
     decisive_margin:float=0.1 # a dense agreement this far over the rule ends verification early

@@ -690,7 +690,7 @@ def docsearch_eval(
     n_queries:Param("search at most this many queries (default: config, all)", int)=None,
     orb_queries:Param("queries (and validation images) for the brute-force ORB baseline (default: config, 20)", int)=None,
     rerank:Param("docsearch re-ranks its shortlist with these local features: orb, sift or none (default: config's indexing.local, orb)", str)=None,
-    rerank_k:Param("candidates verified per query at most (default: config, 100)", int)=None,
+    rerank_k:Param("candidates verified per query at most (default: config, 50)", int)=None,
     words:Param("visual-word vocabulary size for the shortlist, 0: embedding shortlist only (default: config, 65536)", int)=None,
     shortlist:Param("shortlist sources: both, words or embedding (default: config, both)", str)=None,
     shortlist_k:Param("candidates each shortlist source proposes (default: config, 100)", int)=None,

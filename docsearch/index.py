@@ -424,7 +424,8 @@ def save(self:ClassIndexStore, path, # folder to write
                    n_vectors=len(self), **vectors, calibration=self.calibration,
                    local=None if self.local is None else dict(file='local.npz', n=len(self.local), **self.local.params),
                    words=None if self.words is None else dict(file='words.npz', vocab='vocab.npz', n=len(self.words), n_words=self.words.vocab.n_words,
-                                                              tau=self.words.tau, vocab_source=self.words.vocab.source),
+                                                              tau=self.words.tau, probes=self.words.probes, sig_bytes=self.words.sig_bytes,
+                                                              vocab_source=self.words.vocab.source),
                    saved_at=_utcnow(), files=files)
         man['manifest_sha256'] = _manifest_sha256(man)
         with atomic_write(tmp/'manifest.json') as f: json.dump(man, f, indent=1)
@@ -635,7 +636,7 @@ VOCAB_PER_WORD = 5 # gallery descriptors per word needed to train the vocabulary
 @patch
 def set_words(self:ClassIndexStore, n_words:int|None=65536, # vocabulary size; 0 or None drops the words
               vocab:Vocabulary|str='auto', # 'auto': trained on the gallery if it is large enough, else the shipped one; 'default'; or a `Vocabulary`
-              tau:int=20)->ClassIndexStore: # Hamming-embedding threshold (of 64 signature bits)
+              tau:int|None=None)->ClassIndexStore: # signature bits a keypoint and its nearest neighbour may differ in (default: `WordIndex`'s, 26 of 128)
     "Quantise the local features of every image in the store into visual words (replacing any it had)"
     if not n_words: self.words = None; return self
     if self.local is None or self.local.method!='orb':
@@ -882,7 +883,7 @@ def add(self:QdrantStore, features, doc_types, paths, added_at:str|None=None, **
     return ids
 
 @patch
-def set_words(self:QdrantStore, n_words:int|None=65536, vocab='auto', tau:int=20)->QdrantStore:
+def set_words(self:QdrantStore, n_words:int|None=65536, vocab='auto', tau:int|None=None)->QdrantStore:
     "As `ClassIndexStore.set_words`, writing the points' sparse `words` vectors (or deleting them)"
     had = self.words is not None
     ClassIndexStore.set_words(self, n_words, vocab, tau)

@@ -629,7 +629,7 @@ def docsearch_search(
     json:Param("one JSON object per query per line", bool)=False,
     bs:Param("queries per forward pass (default: config, 16)", int)=None,
     rerank:Param("re-rank the shortlist by geometric verification: orb, sift or none (default: the index's local features)", str)=None,
-    rerank_k:Param("candidates verified per query at most, fewer when one is decisively verified (default: config, 100)", int)=None,
+    rerank_k:Param("candidates verified per query at most, fewer when one is decisively verified (default: config, 50)", int)=None,
     shortlist:Param("candidates to verify: both (visual words over every class + embedding in the routed classes), words or embedding (default: config, both)", str)=None,
     shortlist_k:Param("candidates each shortlist source proposes (default: config, 100)", int)=None,
     rectify:Param("find and straighten the document in each query first: auto or off (default: as the index's images were)", str, choices=['auto','off'])=None,

@@ -36,7 +36,7 @@ def capacity_plan(n_docs:int=100_000_000, # gallery images
                   shard_docs:int=10_000_000, # images per vector-database shard
                   node_ram_gb:int=256)->pd.DataFrame: # RAM of one database node
     "Where each part of a gallery of `n_docs` lives and what it costs, one row per part"
-    per_doc = per_doc or dict(embedding=4*d, words=12_000, local=40_000)
+    per_doc = per_doc or dict(embedding=4*d, words=20_000, local=40_000)
     rows = [('embedding, int8 in RAM (scalar quantisation)', d, 'vector database RAM'),
             ('embedding, float32 (rescoring)', per_doc['embedding'], 'vector database disk'),
             ('HNSW graph (m=16)', 2*16*4 + 16*4, 'vector database RAM'),
