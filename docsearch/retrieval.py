@@ -22,9 +22,9 @@ from .verify import (verify_pair, distinct_inliers, compute_features, plot_match
                               agreement_region, Verification, full_grey)
 
 # %% auto #0
-__all__ = ['logger', 'SHORTLISTS', 'ROUTE_VOTES', 'NOT_CALIBRATED', 'to_image', 'SearchResult', 'Searcher', 'merge_shortlists',
-           'Calibration', 'threshold_for_fmr', 'pick_rule', 'query_paths', 'format_result', 'docsearch_search',
-           'thumbnail', 'plot_result']
+__all__ = ['logger', 'SHORTLISTS', 'ROUTE_VOTES', 'NOT_CALIBRATED', 'COHORT_WEIGHTS', 'to_image', 'SearchResult', 'Searcher',
+           'merge_shortlists', 'cohort_scores', 'Calibration', 'threshold_for_fmr', 'pick_rule', 'query_paths',
+           'format_result', 'docsearch_search', 'thumbnail', 'plot_result']
 
 # %% ../nbs/05_retrieval.ipynb #d31137ac
 logger = logging.getLogger(__name__)
@@ -152,6 +152,7 @@ class Searcher:
         self.min_inliers = int(min_inliers if min_inliers is not None else cal.get('min_inliers') or sc.min_inliers)
         self.min_agreement = float(min_agreement if min_agreement is not None else cal.get('min_agreement') or sc.min_agreement)
         self.rule = 'agreement' if min_agreement is not None else cal.get('rule') or 'agreement' # the rule that decides with query images
+        self.cohort = 0. if min_agreement is not None else float(cal.get('cohort') or 0.) # weight of the best other document's agreement in a hit's `score`
         if sc.shortlist not in SHORTLISTS: raise ValueError(f"shortlist={sc.shortlist!r}: use one of {SHORTLISTS}")
         if sc.shortlist!='embedding' and self.rerank is not None and getattr(self.store, 'words', None) is None:
             logger.info(f"{index}: no visual words in the index: the shortlist comes from the embedding (add words with `docsearch_index --out INDEX --words 65536`)")
@@ -298,7 +299,7 @@ def search_embedding(self:Searcher, emb:np.ndarray, # the query's embedding `[D]
     best = best[:k]
     for r,h in enumerate(best):
         h['rank'] = r+1
-        for f in ('doc_id','inliers','agreement','words_score'): h.setdefault(f, None)
+        for f in ('doc_id','inliers','agreement','score','words_score'): h.setdefault(f, None)
     matched = (verified and (self.max_distance is None or words or best[0]['distance'] <= self.max_distance)) if rerank \
               else bool(best) and best[0]['distance'] <= thr
     order = np.argsort(-predicted, kind='stable')[:max(top_n_classes or self.top_n_classes, 3)]
@@ -340,7 +341,13 @@ def _fuse(self:Searcher, route:np.ndarray, cands:list)->np.ndarray:
 def decision(self:Searcher, dense:bool=True # is the query image at hand (so dense agreement was measured)?
             )->tuple: # (the hit field `verified` reads, the minimum it needs)
     "What decides `verified`: the calibrated `rule` (dense `agreement` or `distinct` inliers); distinct inliers without the query image"
-    return ('agreement', self.min_agreement) if dense and self.rule=='agreement' else ('distinct', self.min_inliers)
+    return ('score', self.min_agreement) if dense and self.rule=='agreement' else ('distinct', self.min_inliers)
+
+def cohort_scores(agr:dict, # candidate index -> dense agreement (-1: not measured)
+                  groups:list, # document of each candidate
+                  w:float)->dict: # weight of the competitor; returns candidate index -> score (-1: not measured)
+    "Each agreement less `w` times the best agreement measured for a candidate of another document (floored at 0)"
+    return {j:(round(a - w*max([b for k,b in agr.items() if groups[k]!=groups[j] and b>0] + [0.]), 4) if a>-1 else -1.) for j,a in agr.items()}
 
 @patch
 def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to verify them
@@ -363,10 +370,12 @@ def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to ver
             if j in agr or vs[j].H is None or vs[j].inliers<self.cfg.search.dense_min_inliers: continue
             try: agr[j] = round(agreement(qa, done[j]['path'], vs[j].H, reg, rectify=loc.rectify, blurs=()), 4)
             except (ImageLoadError, OSError, cv2.error) as e: logger.warning(f"{done[j]['path']}: no agreement ({e})"); agr[j] = -1.
-        if early_stop and agr and max(agr.values()) >= self.min_agreement + self.cfg.search.decisive_margin: break # decisively verified: stop early
+        if early_stop and agr and max(cohort_scores(agr, groups, self.cohort).values()) >= self.min_agreement + self.cfg.search.decisive_margin: break # decisively verified: stop early
     if dense: self._blur_match(agr, cands, vs, qa, reg)
     done = cands[:len(vs)]
-    for j,h in enumerate(done): h['agreement'] = agr.get(j, -1.) if dense else None
+    groups = [h.get('doc_id') if h.get('doc_id') is not None else f"id{h['id']}" for h in done]
+    sc = cohort_scores(agr, groups, self.cohort) if dense else {}
+    for j,h in enumerate(done): h['agreement'],h['score'] = (agr.get(j, -1.), sc.get(j, -1.)) if dense else (None, None)
     if dense: done = sorted(done, key=lambda h: (-h['agreement'], -h['distinct'], -h['inliers'], -(h.get('words_score') or 0), h['distance']))
     else: done = sorted(done, key=lambda h: (-h['distinct'], -h['inliers'], -(h.get('words_score') or 0), h['distance']))
     fused = self._fuse(route, done) if route is not None else route
@@ -431,7 +440,8 @@ class Calibration:
     max_distance:float|None=None # embedding distance a verified hit must also be under
     verify_fmr:float|None=None # false-match rate of `matched` with verification, on `source`
     verify_fnmr:float|None=None # false-non-match rate of `matched` with verification, on `source`
-    min_agreement:float|None=None # dense agreement a verified hit needs (rule 'agreement')
+    min_agreement:float|None=None # `score` a verified hit needs (rule 'agreement'): its dense agreement less `cohort` times the best other document's
+    cohort:float|None=None # weight of the best other document's agreement in a hit's `score` (0 or None: the agreement alone)
     rule:str|None=None # the rule `matched` uses with query images: 'agreement' or 'inliers', whichever misses fewer genuine matches on `source` at the target FMR
     inliers_fmr:float|None=None # false-match rate of the distinct-inlier rule (`min_inliers`), on `source`
     inliers_fnmr:float|None=None # false-non-match rate of the distinct-inlier rule, on `source`
@@ -523,7 +533,7 @@ def calibrate(self:Searcher, source, # validation images: split folder, manifest
                       float((imp<=dflt).mean()), fnmr(dflt), str(source), imp.tolist(), gen.tolist())
     if self.rerank is not None:
         for k_,v_ in self._calibrate_verify(e, None if ids is None else np.asarray(ids, str), target_fmr, max(workers, 2)).items(): setattr(cal, k_, v_)
-        self.min_inliers,self.max_distance,self.min_agreement,self.rule = cal.min_inliers,cal.max_distance,cal.min_agreement,cal.rule
+        self.min_inliers,self.max_distance,self.min_agreement,self.rule,self.cohort = cal.min_inliers,cal.max_distance,cal.min_agreement,cal.rule,cal.cohort or 0.
     self.match_threshold,self.calibrated = cal.match_threshold,True
     if save is not None:
         _save_calibration(self.store, cal.to_dict(), save, wait)
@@ -551,7 +561,7 @@ def _calibrate_verify(self:Searcher, e, ids, target_fmr:float, workers:int)->dic
     "Verification scores of validation embeddings `e` (genuine pairs by `ids`) and the `min_agreement` and `min_inliers` rules for `target_fmr`"
     loc = self.store.local
     F = compute_features(e.paths, workers, **loc.params)
-    imp,gen = [],[] # (distinct inliers, agreement, embedding distance)
+    imp,gen = [],[] # (distinct inliers, distance, agreement, distance, the best other document's agreement)
     for i in progress(range(len(e)), desc='calibrating verification', leave=False):
         r = self.search_embedding(e.features[i], e.probs[i], top_k=self.rerank_k, q_local=F[i], q_image=e.paths[i],
                                   early_stop=False) # the search as users run it, against every candidate: a rule found against fewer
@@ -559,7 +569,8 @@ def _calibrate_verify(self:Searcher, e, ids, target_fmr:float, workers:int)->dic
         cands = [h for h in r['hits'] if (ids is None or str(h.get('doc_id'))!=ids[i]) and h['id'] in loc]
         if cands:
             bd,ba = cands[0],max(cands, key=lambda h: h['agreement']) # the hit `matched` reads: the first after re-ranking
-            imp.append((bd['distinct'], bd['distance'], ba['agreement'], ba['distance']))
+            a2 = max([h['agreement'] for h in cands if str(h.get('doc_id'))!=str(ba.get('doc_id'))] + [0.]) # its competitor
+            imp.append((bd['distinct'], bd['distance'], ba['agreement'], ba['distance'], a2))
         if ids is None: continue
         vs,groups = [h['_v'] for h in cands],[str(h.get('doc_id', h['id'])) for h in cands] # the other documents the search verified: a genuine match competes with them
         for j in np.flatnonzero(ids==ids[i]):
@@ -569,21 +580,34 @@ def _calibrate_verify(self:Searcher, e, ids, target_fmr:float, workers:int)->dic
             dense = vg.H is not None and vg.inliers>=self.cfg.search.dense_min_inliers
             a = agreement(e.paths[i], e.paths[j], vg.H, agreement_region(F[i], [vg]+vs, loc.rectify), rectify=loc.rectify) if dense else -1.
             dist = float(np.linalg.norm(e.features[i]-e.features[j]))
-            gen.append((int(d[0]), dist, a, dist))
-    imp,gen = np.array(imp, float).reshape(-1,4),np.array(gen, float).reshape(-1,4)
+            gen.append((int(d[0]), dist, a, dist, max(imp[-1][2], 0.) if cands else 0.)) # its competitor: the best impostor of the same search
+    imp,gen = np.array(imp, float).reshape(-1,5),np.array(gen, float).reshape(-1,5)
     gate = float(np.percentile(gen[:,1], 99)) if len(gen) else None
     ok,m = _min_score(imp[:,:2], gate, target_fmr)
     m = int(np.ceil(m)) if len(imp) else self.cfg.search.min_inliers
-    _,ma = _min_score(imp[:,2:], gate, target_fmr)
-    ma = round(ma, 4) if len(imp) else self.cfg.search.min_agreement
     rate = lambda s,t,fn: (float(fn(ok(s, t).mean())) if len(s) else None)
-    fn_a,fn_i = rate(gen[:,2:], ma, lambda x: 1-x),rate(gen[:,:2], m, lambda x: 1-x)
-    rule = pick_rule(fn_a, fn_i)
-    return dict(rerank=self.rerank, min_inliers=m, min_agreement=ma, max_distance=None if gate is None else round(gate, 6), rule=rule,
-                verify_fmr=rate(imp[:,2:], ma, float), verify_fnmr=fn_a,
+    fn_i = rate(gen[:,:2], m, lambda x: 1-x)
+    w,ma,fn_a,si,sg = _cohort_rule(imp, gen, gate, target_fmr, rate)
+    if not len(imp): ma = self.cfg.search.min_agreement
+    return dict(rerank=self.rerank, min_inliers=m, min_agreement=ma, cohort=w, max_distance=None if gate is None else round(gate, 6), rule=pick_rule(fn_a, fn_i),
+                verify_fmr=rate(np.c_[si, imp[:,3]], ma, float), verify_fnmr=fn_a,
                 inliers_fmr=rate(imp[:,:2], m, float), inliers_fnmr=fn_i,
                 inliers_impostor=imp[:,0].astype(int).tolist(), inliers_genuine=gen[:,0].astype(int).tolist(),
-                agreement_impostor=imp[:,2].tolist(), agreement_genuine=gen[:,2].tolist())
+                agreement_impostor=si.tolist(), agreement_genuine=sg.tolist())
+
+COHORT_WEIGHTS = (0., .25, .5) # competitor weights `calibrate` tries for the agreement rule
+
+def _cohort_rule(imp:np.ndarray, gen:np.ndarray, # `_calibrate_verify`'s impostor and genuine rows
+                 gate, target_fmr:float, rate)->tuple: # (weight, min score, its FNMR, impostor scores, genuine scores)
+    "The competitor weight of `COHORT_WEIGHTS` whose score rule, at the target FMR, misses the fewest genuine pairs (ties: the smaller)"
+    best = None
+    for w in COHORT_WEIGHTS:
+        si = imp[:,2] - w*np.maximum(imp[:,4], 0)
+        sg = np.where(gen[:,2]>-1, gen[:,2] - w*np.maximum(gen[:,4], 0), -1.) # not measured: never verified
+        ma = round(_min_score(np.c_[si, imp[:,3]], gate, target_fmr)[1], 4) if len(imp) else None
+        fn = rate(np.c_[sg, gen[:,3]], ma, lambda x: 1-x) if ma is not None else None
+        if best is None or (fn is not None and best[2] is not None and fn < best[2] - 1e-9): best = (w, ma, fn, si, sg)
+    return best
 
 # %% ../nbs/05_retrieval.ipynb #97959e36
 @patch
