@@ -76,7 +76,7 @@ class SearchResult:
     threshold:float|None=None # the match threshold used
     error:str|None=None # why the query could not be searched
     timings:dict=field(default_factory=dict) # milliseconds: load, forward, search (+ verify)
-    verified:bool=False # did the best hit pass verification (the calibrated `rule`: `agreement` >= `min_agreement` or `distinct` inliers >= `min_inliers`; without images the inliers)?
+    verified:bool=False # did the best hit pass verification (the calibrated `rule`: `score` (its agreement less `cohort` x the best other document's) >= `min_agreement`, or `distinct` inliers >= `min_inliers`; without images the inliers)?
     rerank:str|None=None # local features the hits were re-ranked with ('orb', 'sift'), or None
     note:str|None=None # why no match could be claimed (no calibrated threshold, no verification), if so
     shortlist:str|None=None # where the verified candidates came from: 'both', 'words' or 'embedding'
@@ -130,7 +130,7 @@ class Searcher:
                  rerank:str|None=None, # re-rank by geometric verification: 'orb', 'sift', 'none'; 'auto': as the index's local features (default: config, 'auto')
                  rerank_k:int|None=None, # candidates verified per query at most (fewer when one is decisively verified)
                  min_inliers:int|None=None, # distinct inliers for `verified` without query images (default: calibrated with the index, else the config's)
-                 min_agreement:float|None=None, # dense `agreement` for `verified` (default: calibrated with the index, else the config's)
+                 min_agreement:float|None=None, # dense `agreement` for `verified`, with no competitor term (default: the calibrated `score` rule of the index, else the config's)
                  dense_k:int|None=None, # candidates verified per batch; the best of them (by distinct inliers) get a dense agreement
                  shortlist:str|None=None, # candidates to verify: 'both' (visual words over every class, and the embedding in the routed classes), 'words' or 'embedding'
                  shortlist_k:int|None=None, # candidates each source proposes
