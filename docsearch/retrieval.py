@@ -372,8 +372,7 @@ def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to ver
             except (ImageLoadError, OSError, cv2.error) as e: logger.warning(f"{done[j]['path']}: no agreement ({e})"); agr[j] = -1.
         if early_stop and agr and max(cohort_scores(agr, groups, self.cohort).values()) >= self.min_agreement + self.cfg.search.decisive_margin: break # decisively verified: stop early
     if dense: self._blur_match(agr, cands, vs, qa, reg)
-    done = cands[:len(vs)]
-    groups = [h.get('doc_id') if h.get('doc_id') is not None else f"id{h['id']}" for h in done]
+    done = cands[:len(vs)] # as in the last batch, whose `groups` still hold
     sc = cohort_scores(agr, groups, self.cohort) if dense else {}
     for j,h in enumerate(done): h['agreement'],h['score'] = (agr.get(j, -1.), sc.get(j, -1.)) if dense else (None, None)
     if dense: done = sorted(done, key=lambda h: (-h['agreement'], -h['distinct'], -h['inliers'], -(h.get('words_score') or 0), h['distance']))
