@@ -566,9 +566,11 @@ def _calibrate_verify(self:Searcher, e, ids, target_fmr:float, workers:int)->dic
                                   early_stop=False) # the search as users run it, against every candidate: a rule found against fewer
                                                     # competitors (distinct inliers fall as more are verified) would not hold
         cands = [h for h in r['hits'] if (ids is None or str(h.get('doc_id'))!=ids[i]) and h['id'] in loc]
+        a1 = 0. # the best impostor's agreement: a genuine pair's competitor in this search
         if cands:
             bd,ba = cands[0],max(cands, key=lambda h: h['agreement']) # the hit `matched` reads: the first after re-ranking
-            a2 = max([h['agreement'] for h in cands if str(h.get('doc_id'))!=str(ba.get('doc_id'))] + [0.]) # its competitor
+            a1 = max(ba['agreement'], 0.)
+            a2 = max([h['agreement'] for h in cands if str(h.get('doc_id'))!=str(ba.get('doc_id'))] + [0.]) # its own competitor
             imp.append((bd['distinct'], bd['distance'], ba['agreement'], ba['distance'], a2))
         if ids is None: continue
         vs,groups = [h['_v'] for h in cands],[str(h.get('doc_id', h['id'])) for h in cands] # the other documents the search verified: a genuine match competes with them
@@ -579,7 +581,7 @@ def _calibrate_verify(self:Searcher, e, ids, target_fmr:float, workers:int)->dic
             dense = vg.H is not None and vg.inliers>=self.cfg.search.dense_min_inliers
             a = agreement(e.paths[i], e.paths[j], vg.H, agreement_region(F[i], [vg]+vs, loc.rectify), rectify=loc.rectify) if dense else -1.
             dist = float(np.linalg.norm(e.features[i]-e.features[j]))
-            gen.append((int(d[0]), dist, a, dist, max(imp[-1][2], 0.) if cands else 0.)) # its competitor: the best impostor of the same search
+            gen.append((int(d[0]), dist, a, dist, a1))
     imp,gen = np.array(imp, float).reshape(-1,5),np.array(gen, float).reshape(-1,5)
     gate = float(np.percentile(gen[:,1], 99)) if len(gen) else None
     ok,m = _min_score(imp[:,:2], gate, target_fmr)
