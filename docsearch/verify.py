@@ -4,7 +4,7 @@
 
 # %% ../nbs/03a_verify.ipynb #bc99d0ea
 from __future__ import annotations
-import concurrent.futures as cf, json, logging, multiprocessing as mp, os, time
+import collections, concurrent.futures as cf, json, logging, multiprocessing as mp, os, threading, time
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, cv2, faiss
@@ -15,10 +15,11 @@ from .data import load_image, ImageLoadError, to_rgb
 from .rectify import load_prepared, RECTIFY_MODES
 
 # %% auto #0
-__all__ = ['logger', 'METHODS', 'FORMAT_VERSION', 'DESC_BYTES', 'AGREEMENT_BLURS', 'BLUR_GATE', 'AGREEMENT_Q', 'LocalFeatures',
-           'local_features', 'match_features', 'Verification', 'verify_pair', 'distinct_inliers', 'full_grey',
-           'patch_ncc', 'agreement', 'shortlist_region', 'agreement_region', 'LocalFeatureError', 'LocalFeatureStore',
-           'compute_features', 'verify_shortlist', 'brute_force', 'plot_matches']
+__all__ = ['logger', 'METHODS', 'FORMAT_VERSION', 'DESC_BYTES', 'GREY_CACHE_MB', 'AGREEMENT_BLURS', 'BLUR_GATE', 'AGREEMENT_Q',
+           'LocalFeatures', 'local_features', 'match_features', 'Verification', 'verify_pair', 'distinct_inliers',
+           'full_grey', 'clear_grey_cache', 'patch_ncc', 'agreement', 'shortlist_region', 'agreement_region',
+           'LocalFeatureError', 'LocalFeatureStore', 'compute_features', 'verify_shortlist', 'brute_force',
+           'plot_matches']
 
 # %% ../nbs/03a_verify.ipynb #ffe45a94
 logger = logging.getLogger(__name__)
@@ -164,9 +165,31 @@ def distinct_inliers(vs:list, # `Verification`s of one query against each candid
     return np.array([int((tot[v.query_inliers] - 1 <= tolerance).sum()) for v,g in zip(vs, groups)], np.int64)
 
 # %% ../nbs/03a_verify.ipynb #2bc59de0
+GREY_CACHE_MB = 256 # memory `full_grey` keeps the grey copies of image files in (least recently used dropped first; 0: none)
+_GREYS,_GREYS_LOCK = collections.OrderedDict(),threading.Lock() # (path, mtime, size, rectify) -> read-only grey array
+
+def _file_key(fn, rectify:str):
+    try: st = os.stat(fn); return (os.path.abspath(fn), st.st_mtime_ns, st.st_size, rectify)
+    except OSError: return None # missing: loading it raises the error users see
+
 def full_grey(img, rectify:str='off')->np.ndarray:
-    "`img` (path, PIL image or array) as a grey uint8 array at its original size (files rectified on load if `rectify` is 'auto')"
-    return img if isinstance(img, np.ndarray) and img.ndim==2 and img.dtype==np.uint8 else _grey(img, 1<<30, False, rectify)[0]
+    "`img` (path, PIL image or array) as a grey uint8 array at its original size (files rectified on load if `rectify` is 'auto'; kept in memory, see `GREY_CACHE_MB`)"
+    if isinstance(img, np.ndarray) and img.ndim==2 and img.dtype==np.uint8: return img
+    key = _file_key(img, rectify) if isinstance(img, (str, Path)) and GREY_CACHE_MB>0 else None
+    with _GREYS_LOCK:
+        if key in _GREYS: _GREYS.move_to_end(key); return _GREYS[key]
+    a = _grey(img, 1<<30, False, rectify)[0]
+    if key is None or a.nbytes > GREY_CACHE_MB*2**20: return a
+    a.flags.writeable = False # shared by every caller
+    with _GREYS_LOCK:
+        _GREYS[key] = a
+        used = sum(v.nbytes for v in _GREYS.values())
+        while used > GREY_CACHE_MB*2**20: used -= _GREYS.popitem(last=False)[1].nbytes
+    return a
+
+def clear_grey_cache():
+    "Drop the grey copies `full_grey` keeps"
+    with _GREYS_LOCK: _GREYS.clear()
 
 def _bandpass(a:np.ndarray, sigma:float)->np.ndarray:
     "Difference of Gaussians (`sigma`, 4`sigma`): edges and print, without lighting"

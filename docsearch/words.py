@@ -12,9 +12,9 @@ from .core import *
 from .verify import LocalFeatures, LocalFeatureStore, DESC_BYTES
 
 # %% auto #0
-__all__ = ['logger', 'VOCAB_VERSION', 'ASSETS', 'DEFAULT_VOCAB', 'WORDS_VERSION', 'SIG_BYTES', 'PROBES', 'STOP_MIN_DF',
-           'Vocabulary', 'tree_shape', 'WordsError', 'default_vocabulary', 'make_default_vocabulary', 'default_tau',
-           'WordIndex']
+__all__ = ['logger', 'VOCAB_VERSION', 'ASSETS', 'DEFAULT_VOCAB', 'WORDS_VERSION', 'SIG_BYTES', 'PROBES', 'PROBE_BUDGET',
+           'STOP_MIN_DF', 'Vocabulary', 'tree_shape', 'WordsError', 'default_vocabulary', 'make_default_vocabulary',
+           'default_tau', 'WordIndex']
 
 # %% ../nbs/03b_words.ipynb #1ed54853
 logger = logging.getLogger(__name__)
@@ -202,7 +202,8 @@ def make_default_vocabulary(out=None, # file to write (default: the package's as
 # %% ../nbs/03b_words.ipynb #9003eb5c
 WORDS_VERSION = 2 # format of a saved words file (2: signatures of `sig_bytes` bytes, `probes`); `WordIndex.load` reads 1 and 2, refuses newer
 SIG_BYTES = 16 # bytes of each descriptor kept as its signature (128 bits)
-PROBES = 4 # words each query keypoint looks up
+PROBES = 4 # words each query keypoint looks up (at most: see `PROBE_BUDGET`)
+PROBE_BUDGET = 200_000 # gallery images x probes a search looks through: past about 57,000 images a query looks up fewer words
 STOP_MIN_DF = 100 # a word is a stop word only if more than this many images carry it (small galleries keep every word)
 
 def _sig(D:np.ndarray, nbytes:int=SIG_BYTES)->np.ndarray:
@@ -215,11 +216,13 @@ class WordIndex:
     "Visual words and signatures of gallery images in an inverted file; each query keypoint votes for the image of its nearest gallery keypoint"
     def __init__(self, vocab:Vocabulary, # quantises descriptors
                  tau:int|None=None, # signature bits a query keypoint and its nearest gallery keypoint may differ in (default: 20% of them)
-                 probes:int=PROBES, # words each query keypoint looks up (multiple assignment)
+                 probes:int=PROBES, # words each query keypoint looks up (multiple assignment), at most
                  sig_bytes:int=SIG_BYTES, # bytes of each descriptor kept as its signature (a multiple of 8)
-                 max_df:float=0.05): # stop words: words in more than this share of gallery images are not looked up
+                 max_df:float=0.05, # stop words: words in more than this share of gallery images are not looked up
+                 probe_budget:int=PROBE_BUDGET): # fewer probes past `probe_budget/probes` images (a search setting, not saved)
         if sig_bytes<8 or sig_bytes%8 or sig_bytes>vocab.nbytes_desc: raise ValueError(f"sig_bytes={sig_bytes}: use a multiple of 8 up to the descriptor's {vocab.nbytes_desc} bytes")
         if probes<1: raise ValueError(f"probes={probes}: each query keypoint needs at least one word")
+        if probe_budget<1: raise ValueError(f"probe_budget={probe_budget}: give a positive number of images x probes")
         tau = default_tau(sig_bytes) if tau is None else int(tau)
         store_attr()
         self.ids = np.zeros(0, np.int64) # gallery id of each image slot
@@ -231,9 +234,12 @@ class WordIndex:
     def __len__(self): return len(self.ids)
     def __contains__(self, i): return bool((self.ids==int(i)).any())
     @property
+    def search_probes(self)->int: # words a query keypoint looks up now: `probes`, fewer once the gallery passes `probe_budget/probes` images
+        return int(min(self.probes, max(1, round(self.probe_budget/max(len(self), 1)))))
+    @property
     def nbytes(self)->int: return self.words.size*4 + self.sigs.nbytes + self.offsets.nbytes + self.ids.nbytes
     def __repr__(self): return (f"WordIndex({len(self)} images, {len(self.words):,} keypoints, {self.vocab.n_words:,} words, "
-                                f"{8*self.sig_bytes}-bit signatures, tau={self.tau}, probes={self.probes})")
+                                f"{8*self.sig_bytes}-bit signatures, tau={self.tau}, probes={self.search_probes}" + (f" of {self.probes})" if self.search_probes<self.probes else ")"))
 
 # %% ../nbs/03b_words.ipynb #fe29442e
 @patch
@@ -287,7 +293,7 @@ def scores(self:WordIndex, q:LocalFeatures)->np.ndarray: # float `[len(self)]` i
     if self._dirty: self._build()
     n_img,n = len(self.ids),len(q)
     if not n or not n_img: return np.zeros(n_img)
-    W = self.vocab.quantize_multi(q.desc, self.probes) # [n, probes]
+    W = self.vocab.quantize_multi(q.desc, self.search_probes) # [n, probes]
     w,qs = W.ravel(),_sig(q.desc, self.sig_bytes)
     st = self._ptr[w]; lens = np.where(self._stop[w], 0, self._ptr[w+1]-st) # stop words: not looked up
     qi = np.repeat(np.repeat(np.arange(n), W.shape[1]), lens) # the query keypoint of each posting met (each keypoint's run is contiguous)
