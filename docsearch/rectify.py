@@ -21,7 +21,7 @@ __all__ = ['logger', 'IN_SIDE', 'N_CLASSES', 'LOCALISER_VERSION', 'UNIT', 'ASPEC
            'unit_homography', 'quad_labels', 'read_quads', 'augment', 'train_localiser', 'quad_iou', 'fit_quad',
            'orient', 'classical_quad', 'canonical_size', 'warp_document', 'save_localiser', 'load_localiser',
            'Localisation', 'Localiser', 'default_localiser', 'rectify', 'Rectifier', 'bench_localiser', 'bench_summary',
-           'trained_rectify', 'load_prepared', 'make_default_localiser', 'docsearch_rectify']
+           'trained_rectify', 'file_key', 'load_prepared', 'make_default_localiser', 'docsearch_rectify']
 
 # %% ../nbs/00a_rectify.ipynb #c2112669
 logger = logging.getLogger(__name__)
@@ -444,6 +444,11 @@ def trained_rectify(meta:dict # a checkpoint's metadata (`load_checkpoint`'s sec
 _QUADS = collections.OrderedDict() # (path, mtime, size) -> quad or None: a file is localised once per process
 _QUADS_MAX = 65536
 
+def file_key(fn)->tuple|None:
+    "(absolute path, mtime, size) of the file `fn`, what per-process caches of it key on; None if it cannot be read"
+    try: st = os.stat(fn); return (os.path.abspath(fn), st.st_mtime_ns, st.st_size)
+    except OSError: return None
+
 def load_prepared(fn, # image file
                   rectify:str='off', # 'auto': rectified (when a document is found confidently); 'off': as it is
                   max_size:int|None=None # 'off' only: decode JPEGs at reduced scale (see `load_image`)
@@ -452,8 +457,7 @@ def load_prepared(fn, # image file
     if rectify not in RECTIFY_MODES: raise ValueError(f"rectify={rectify!r} is unknown; use one of {', '.join(RECTIFY_MODES)}")
     if rectify=='off': return load_image(fn, max_size)
     im = load_image(fn)
-    try: st = os.stat(fn); key = (os.path.abspath(fn), st.st_mtime_ns, st.st_size)
-    except OSError: key = None
+    key = file_key(fn)
     if key is not None and key in _QUADS: _QUADS.move_to_end(key); q = _QUADS[key]
     else:
         q = default_localiser()(im).quad

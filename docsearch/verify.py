@@ -12,7 +12,7 @@ from PIL import Image
 from fastcore.basics import patch, store_attr
 from .core import *
 from .data import load_image, ImageLoadError, to_rgb
-from .rectify import load_prepared, RECTIFY_MODES
+from .rectify import load_prepared, file_key, RECTIFY_MODES
 
 # %% auto #0
 __all__ = ['logger', 'METHODS', 'FORMAT_VERSION', 'DESC_BYTES', 'GREY_CACHE_MB', 'AGREEMENT_BLURS', 'BLUR_GATE', 'AGREEMENT_Q',
@@ -168,14 +168,11 @@ def distinct_inliers(vs:list, # `Verification`s of one query against each candid
 GREY_CACHE_MB = 256 # memory `full_grey` keeps the grey copies of image files in (least recently used dropped first; 0: none)
 _GREYS,_GREYS_LOCK = collections.OrderedDict(),threading.Lock() # (path, mtime, size, rectify) -> read-only grey array
 
-def _file_key(fn, rectify:str):
-    try: st = os.stat(fn); return (os.path.abspath(fn), st.st_mtime_ns, st.st_size, rectify)
-    except OSError: return None # missing: loading it raises the error users see
-
 def full_grey(img, rectify:str='off')->np.ndarray:
     "`img` (path, PIL image or array) as a grey uint8 array at its original size (files rectified on load if `rectify` is 'auto'; kept in memory, see `GREY_CACHE_MB`)"
     if isinstance(img, np.ndarray) and img.ndim==2 and img.dtype==np.uint8: return img
-    key = _file_key(img, rectify) if isinstance(img, (str, Path)) and GREY_CACHE_MB>0 else None
+    key = file_key(img) if isinstance(img, (str, Path)) and GREY_CACHE_MB>0 else None # unreadable: loading it raises the error users see
+    if key is not None: key += (rectify,) # the same file prepared otherwise is another copy
     with _GREYS_LOCK:
         if key in _GREYS: _GREYS.move_to_end(key); return _GREYS[key]
     a = _grey(img, 1<<30, False, rectify)[0]
