@@ -78,6 +78,8 @@ class SearchConfig:
     dense_min_inliers:int=12 # inliers a candidate needs before its dense agreement is measured
     decisive_margin:float=0.1 # a dense agreement this far over the rule ends verification early
     blur_k:int=3 # the best candidates by dense agreement measured again at matched sharpness (a blurred capture or gallery image)
+    query_blur:float=1.5 # a query also brings the keypoints of a copy blurred by this sigma (px of the 480-px feature frame), to meet blurred captures on file (0: none)
+    screen_k:int=4 # every candidate with `dense_min_inliers` gets a quick comparison (200 px, no shifts); the best this many by it also get the dense agreement (0: none)
     min_inliers:int=40 # distinct inliers for `verified` without the query image, until calibrated
     min_agreement:float=0.6 # dense agreement for `verified`, until calibrated
     fuse_inliers:float=10. # inliers per nat of evidence when verified neighbours vote for the document type

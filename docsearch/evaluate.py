@@ -282,13 +282,14 @@ def _cached_hashes(paths:list, tag:str, cache_dir)->tuple: # (hashes, ms per ima
     return h, ms
 
 # %% ../nbs/05a_evaluate.ipynb #fea83f3a
-def _cached_local(paths:list, method:str, cache_dir, workers:int=2, rectify:str='off')->LocalFeatureStore:
+def _cached_local(paths:list, method:str, cache_dir, workers:int=2, rectify:str='off',
+                  blur:float=0.)->LocalFeatureStore: # queries: `local_features`' blurred copy too
     "Local features of `paths` as a store with ids 0..n-1, read from `cache_dir` when made from the same files and settings"
     st = LocalFeatureStore(method, rectify=rectify)
-    key = hashlib.sha256(('\n'.join(map(str, paths))+json.dumps(st.params, sort_keys=True)).encode()).hexdigest()[:16]
+    key = hashlib.sha256(('\n'.join(map(str, paths))+json.dumps(dict(st.params, **({'blur': blur} if blur else {})), sort_keys=True)).encode()).hexdigest()[:16]
     fn = Path(cache_dir)/f'local-{method}-{key}.npz' if cache_dir else None
     if fn is not None and fn.is_file(): return LocalFeatureStore.load(fn, expect_method=method)
-    st.add(np.arange(len(paths)), compute_features(list(paths), max(workers, 2), **st.params))
+    st.add(np.arange(len(paths)), compute_features(list(paths), max(workers, 2), blur=blur, **st.params))
     if fn is not None: st.save(fn)
     return st
 
@@ -457,7 +458,7 @@ def _reranker(mm:tuple, store:ClassIndexStore, gal:Embeddings, te:Embeddings, va
         raise ValueError(f"gallery_local holds {gallery_local.method} features of {len(gallery_local)} images; "
                          f"the gallery has {len(gal)} (ids 0..{len(gal)-1}) and re-ranks with {rerank}: leave it out to compute them")
     gal_local = store.local = gallery_local or _cached_local(list(gal.paths), rerank, cache_dir, workers, rectify)
-    q_local = _cached_local([te.paths[i] for i in rows], rerank, cache_dir, workers, rectify)
+    q_local = _cached_local([te.paths[i] for i in rows], rerank, cache_dir, workers, rectify, cfg.search.query_blur) # as `Searcher.search` makes them
     if cfg.indexing.words and rerank=='orb': store.set_words(cfg.indexing.words, vocab=vocab or 'auto')
     sr = Searcher(mm, store, rerank=rerank, cfg=cfg)
     cal = sr.calibrate(va).to_dict() # the validation embeddings made above, for `cfg.search.target_fmr`

@@ -240,20 +240,22 @@ def _check_bf16(model, x, min_cos:float=0.99)->float:
     return float(F.cosine_similarity(e32, e16, dim=1).min())
 
 # %% ../nbs/03_features.ipynb #6c4c360d
+def _array(work_dir, name:str, shape:tuple)->np.ndarray:
+    "A float32 array of `shape`: memory-mapped as `name`.npy in `work_dir`, or in memory when there is none (nothing left behind)"
+    return np.lib.format.open_memmap(Path(work_dir)/f'{name}.npy', 'w+', np.float32, shape) if work_dir else np.zeros(shape, np.float32)
+
 def embed(model:DocNet, # model from `make_model` or `load_checkpoint`
           ds:Dataset, # `DocDataset` or `ImageList` yielding transformed images
           bs:int=32, # batch size
           workers:int=0, # DataLoader worker processes
           dtype:str='fp32', # 'fp32' or 'bf16' (autocast; falls back to fp32 if embeddings drift)
-          work_dir=None, # folder for the memory-mapped arrays (default: a temporary folder)
+          work_dir=None, # folder for the memory-mapped arrays (default: none, the arrays are held in memory)
           min_cos:float=0.99, # bf16 must keep every embedding within this cosine of fp32
          )->dict: # features [N,D], probs [N,C], index [N] (rows of `ds` that loaded), bad (paths skipped), dtype
-    "Embed every image of `ds` with one forward pass each, into memory-mapped arrays"
+    "Embed every image of `ds` with one forward pass each, into memory-mapped arrays in `work_dir` (or memory)"
     model = model.eval().to(memory_format=torch.channels_last)
     n,d,c = len(ds), model.emb_dim, len(model.classes)
-    wd = Path(work_dir or tempfile.mkdtemp(prefix='docsearch-embed-'))
-    feats = np.lib.format.open_memmap(wd/'features.npy', 'w+', np.float32, (n,d))
-    probs = np.lib.format.open_memmap(wd/'probs.npy', 'w+', np.float32, (n,c))
+    feats,probs = (_array(work_dir, name, (n,k)) for name,k in (('features', d), ('probs', c)))
     index = np.full(n, -1, np.int64)
     dl = make_dataloader(ds, bs=bs, workers=workers)
     row, checked = 0, dtype!='bf16'
@@ -433,9 +435,7 @@ def embed_ray(source, # as `extract_features`
         ray.data.DataContext.get_current().enable_progress_bars = False
         actors = actors or max(1, int(ray.cluster_resources().get('CPU', 1)//cpus_per_actor))
         model,_ = model_meta
-        wd = Path(work_dir or tempfile.mkdtemp(prefix='docsearch-embed-'))
-        feats = np.lib.format.open_memmap(wd/'features.npy', 'w+', np.float32, (n, model.emb_dim))
-        probs = np.lib.format.open_memmap(wd/'probs.npy', 'w+', np.float32, (n, len(model.classes)))
+        feats,probs = (_array(work_dir, name, (n,k)) for name,k in (('features', model.emb_dim), ('probs', len(model.classes))))
         ok,dtypes = np.zeros(n, bool),set()
         rows = np.array_split(np.arange(n, dtype=np.int64), max(1, min(math.ceil(n/bs), 4*actors))) # row numbers made here: no read tasks, so every CPU serves an actor
         out = ray.data.from_numpy(rows).map_batches(

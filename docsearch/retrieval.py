@@ -22,9 +22,9 @@ from .verify import (verify_pair, distinct_inliers, compute_features, plot_match
                               agreement_region, Verification, full_grey)
 
 # %% auto #0
-__all__ = ['logger', 'SHORTLISTS', 'ROUTE_VOTES', 'NOT_CALIBRATED', 'COHORT_WEIGHTS', 'to_image', 'SearchResult', 'Searcher',
-           'merge_shortlists', 'cohort_scores', 'Calibration', 'threshold_for_fmr', 'pick_rule', 'query_paths',
-           'format_result', 'docsearch_search', 'thumbnail', 'plot_result']
+__all__ = ['logger', 'SHORTLISTS', 'ROUTE_VOTES', 'SCREEN', 'NOT_CALIBRATED', 'COHORT_WEIGHTS', 'to_image', 'SearchResult',
+           'Searcher', 'merge_shortlists', 'cohort_scores', 'Calibration', 'threshold_for_fmr', 'pick_rule',
+           'query_paths', 'format_result', 'docsearch_search', 'thumbnail', 'plot_result']
 
 # %% ../nbs/05_retrieval.ipynb #d31137ac
 logger = logging.getLogger(__name__)
@@ -140,6 +140,7 @@ class Searcher:
                                             shortlist=shortlist, shortlist_k=shortlist_k)
         sc,ix = self.cfg.search,self.cfg.indexing
         check_opts(ge=1, top_k=ix.top_k_images, top_n_classes=ix.top_n_classes, bs=sc.bs, rerank_k=sc.rerank_k, dense_k=sc.dense_k, shortlist_k=sc.shortlist_k)
+        check_opts(ge=0, query_blur=sc.query_blur, screen_k=sc.screen_k)
         self.model,self.meta = load_checkpoint(checkpoint) if isinstance(checkpoint, (str, Path)) else checkpoint
         self.model = self.model.eval().to(memory_format=torch.channels_last)
         fp = self.meta.get('fingerprint')
@@ -153,6 +154,11 @@ class Searcher:
         self.min_agreement = float(min_agreement if min_agreement is not None else cal.get('min_agreement') or sc.min_agreement)
         self.rule = 'agreement' if min_agreement is not None else cal.get('rule') or 'agreement' # the rule that decides with query images
         self.cohort = 0. if min_agreement is not None else float(cal.get('cohort') or 0.) # weight of the best other document's agreement in a hit's `score`
+        self.query_blur,self.screen_k = float(sc.query_blur),int(sc.screen_k)
+        was = dict(query_blur=float(cal.get('query_blur') or 0.), screen_k=int(cal.get('screen_k') or 0)) # calibrations before them: neither
+        if cal.get('rerank') and self.rerank and was!=dict(query_blur=self.query_blur, screen_k=self.screen_k):
+            logger.warning(f"{index}: its rule was calibrated with {was}, this search has query_blur={self.query_blur}, screen_k={self.screen_k}: "
+                           f"recalibrate (`docsearch_search --calibrate VAL_SPLIT`) or set them in the config's search section to match")
         if sc.shortlist not in SHORTLISTS: raise ValueError(f"shortlist={sc.shortlist!r}: use one of {SHORTLISTS}")
         if sc.shortlist!='embedding' and self.rerank is not None and getattr(self.store, 'words', None) is None:
             logger.info(f"{index}: no visual words in the index: the shortlist comes from the embedding (add words with `docsearch_index --out INDEX --words 65536`)")
@@ -356,7 +362,7 @@ def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to ver
     if not cands: return cands, False, route
     loc,dense = self.store.local,q_image is not None and all(h.get('path') for h in cands)
     qa = full_grey(q_image, loc.rectify) if dense else None
-    vs,agr = [],{}
+    vs,agr,scr = [],{},{}
     for s in range(0, min(len(cands), self.rerank_k), self.dense_k):
         batch = cands[s:min(s+self.dense_k, self.rerank_k)]
         vs += [verify_pair(q_local, loc[h['id']], loc.method) if h['id'] in loc else Verification(0) for h in batch]
@@ -366,7 +372,9 @@ def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to ver
         for h,v,d in zip(done, vs, dist): h.update(inliers=v.inliers, distinct=int(d), homography=None if v.H is None else np.round(v.H, 6).tolist(), _v=v)
         if not dense: continue
         reg = agreement_region(q_local, vs, self.rectify)
-        for j in sorted(range(len(done)), key=lambda j: (-dist[j], -vs[j].inliers))[:self.dense_k]:
+        if self.screen_k: self._screen(scr, done, vs, qa, reg)
+        pick = sorted(range(len(done)), key=lambda j: (-dist[j], -vs[j].inliers))[:self.dense_k] + sorted(scr, key=lambda j: -scr[j])[:self.screen_k]
+        for j in dict.fromkeys(pick): # the best by distinct inliers, then the best by the quick comparison
             if j in agr or vs[j].H is None or vs[j].inliers<self.cfg.search.dense_min_inliers: continue
             try: agr[j] = round(agreement(qa, done[j]['path'], vs[j].H, reg, rectify=loc.rectify, blurs=()), 4)
             except (ImageLoadError, OSError, cv2.error) as e: logger.warning(f"{done[j]['path']}: no agreement ({e})"); agr[j] = -1.
@@ -381,6 +389,16 @@ def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to ver
     field,minimum = self.decision(dense)
     ok = done[0][field] >= minimum
     return done, bool(ok), fused
+
+SCREEN = dict(work=200, patch=12, shift=0, blurs=()) # `patch_ncc` settings of the quick comparison: a quarter of the pixels, no shifts or blurs
+
+@patch
+def _screen(self:Searcher, scr:dict, cands:list, vs:list, qa, reg):
+    "Quick agreement (`SCREEN`) of every candidate in `cands` with `dense_min_inliers` inliers not screened yet, into `scr`"
+    for j,(h,v) in enumerate(zip(cands, vs)):
+        if j in scr or v.H is None or v.inliers<self.cfg.search.dense_min_inliers: continue
+        try: scr[j] = agreement(qa, h['path'], v.H, reg, rectify=self.store.local.rectify, **SCREEN)
+        except (ImageLoadError, OSError, cv2.error) as e: logger.warning(f"{h['path']}: no agreement ({e})"); scr[j] = -1.
 
 @patch
 def _blur_match(self:Searcher, agr:dict, cands:list, vs:list, qa, reg):
@@ -414,7 +432,7 @@ def search(self:Searcher, query, # a path, PIL image or array, or a list of them
         t0 = time.perf_counter()
         ql = qa = None
         if self.rerank is not None:
-            try: qa = np.asarray(im.convert('L')); ql = self.store.local.compute(qa) # the grey image serves both
+            try: qa = np.asarray(im.convert('L')); ql = self.store.local.compute(qa, self.query_blur) # the grey image serves both
             except Exception as ex: logger.warning(f"{_qname(q)}: no local features ({ex}); not re-ranked")
         t1 = time.perf_counter()
         r = self.search_embedding(e, p, top_k, top_n_classes, match_threshold, q_local=ql, q_image=qa)
@@ -448,6 +466,8 @@ class Calibration:
     inliers_genuine:list=field(default_factory=list, repr=False) # distinct inliers of a capture of the same document
     agreement_impostor:list=field(default_factory=list, repr=False) # best dense agreement of queries not on file
     agreement_genuine:list=field(default_factory=list, repr=False) # dense agreement of a capture of the same document
+    query_blur:float|None=None # the queries' blurred copy (`search.query_blur`) the rule was calibrated with
+    screen_k:int|None=None # and the quick comparison's picks (`search.screen_k`)
 
     def to_dict(self)->dict:
         return {k:v for k,v in asdict(self).items() if k not in ('impostor','genuine','inliers_impostor','inliers_genuine','agreement_impostor','agreement_genuine')}
@@ -559,10 +579,11 @@ def pick_rule(agreement_fnmr:float|None, # FNMR of the dense-agreement rule on v
 def _calibrate_verify(self:Searcher, e, ids, target_fmr:float, workers:int)->dict:
     "Verification scores of validation embeddings `e` (genuine pairs by `ids`) and the `min_agreement` and `min_inliers` rules for `target_fmr`"
     loc = self.store.local
-    F = compute_features(e.paths, workers, **loc.params)
+    F = compute_features(e.paths, workers, **loc.params) # each image as the gallery has it
+    Q = compute_features(e.paths, workers, blur=self.query_blur, **loc.params) if self.query_blur else F # and as a query
     imp,gen = [],[] # (distinct inliers, distance, agreement, distance, the best other document's agreement)
     for i in progress(range(len(e)), desc='calibrating verification', leave=False):
-        r = self.search_embedding(e.features[i], e.probs[i], top_k=self.rerank_k, q_local=F[i], q_image=e.paths[i],
+        r = self.search_embedding(e.features[i], e.probs[i], top_k=self.rerank_k, q_local=Q[i], q_image=e.paths[i],
                                   early_stop=False) # the search as users run it, against every candidate: a rule found against fewer
                                                     # competitors (distinct inliers fall as more are verified) would not hold
         cands = [h for h in r['hits'] if (ids is None or str(h.get('doc_id'))!=ids[i]) and h['id'] in loc]
@@ -576,10 +597,10 @@ def _calibrate_verify(self:Searcher, e, ids, target_fmr:float, workers:int)->dic
         vs,groups = [h['_v'] for h in cands],[str(h.get('doc_id', h['id'])) for h in cands] # the other documents the search verified: a genuine match competes with them
         for j in np.flatnonzero(ids==ids[i]):
             if j==i: continue
-            vg = verify_pair(F[i], F[j], loc.method)
-            d = distinct_inliers([vg]+vs, len(F[i]), ['__query__']+groups)
+            vg = verify_pair(Q[i], F[j], loc.method)
+            d = distinct_inliers([vg]+vs, len(Q[i]), ['__query__']+groups)
             dense = vg.H is not None and vg.inliers>=self.cfg.search.dense_min_inliers
-            a = agreement(e.paths[i], e.paths[j], vg.H, agreement_region(F[i], [vg]+vs, loc.rectify), rectify=loc.rectify) if dense else -1.
+            a = agreement(e.paths[i], e.paths[j], vg.H, agreement_region(Q[i], [vg]+vs, loc.rectify), rectify=loc.rectify) if dense else -1.
             dist = float(np.linalg.norm(e.features[i]-e.features[j]))
             gen.append((int(d[0]), dist, a, dist, a1))
     imp,gen = np.array(imp, float).reshape(-1,5),np.array(gen, float).reshape(-1,5)
@@ -590,7 +611,7 @@ def _calibrate_verify(self:Searcher, e, ids, target_fmr:float, workers:int)->dic
     fn_i = rate(gen[:,:2], m, lambda x: 1-x)
     w,ma,fn_a,si,sg = _cohort_rule(imp, gen, gate, target_fmr, rate)
     if not len(imp): ma = self.cfg.search.min_agreement
-    return dict(rerank=self.rerank, min_inliers=m, min_agreement=ma, cohort=w, max_distance=None if gate is None else round(gate, 6), rule=pick_rule(fn_a, fn_i),
+    return dict(rerank=self.rerank, min_inliers=m, min_agreement=ma, cohort=w, max_distance=None if gate is None else round(gate, 6), rule=pick_rule(fn_a, fn_i), query_blur=self.query_blur, screen_k=self.screen_k,
                 verify_fmr=rate(np.c_[si, imp[:,3]], ma, float), verify_fnmr=fn_a,
                 inliers_fmr=rate(imp[:,:2], m, float), inliers_fnmr=fn_i,
                 inliers_impostor=imp[:,0].astype(int).tolist(), inliers_genuine=gen[:,0].astype(int).tolist(),

@@ -69,11 +69,13 @@ def bench_store(kind:str, # 'faiss' or 'qdrant'
                 d:int=2048, # embedding size (ResNet-50's)
                 n_classes:int=50, # classes; a query searches its own
                 n_queries:int=200, # queries timed (noisy copies of gallery vectors)
-                work_dir=None, # where the index (and a Qdrant folder) are written
+                work_dir=None, # where the index (and a Qdrant folder) are written (default: a temporary folder, removed after)
                 qdrant:str|None=None, # Qdrant location (default: a folder in `work_dir`)
                 seed:int=0)->dict:
     "Build time, query latency, memory and disk of one store holding `n` vectors: one row of `bench_stores`"
-    wd = Path(work_dir or tempfile.mkdtemp(prefix='docsearch-bench-'))
+    if work_dir is None:
+        with tempfile.TemporaryDirectory(prefix='docsearch-bench-') as td: return bench_store(kind, n, d, n_classes, n_queries, td, qdrant, seed)
+    wd = Path(work_dir)
     X,cls,paths = _gallery(n, d, n_classes, seed)
     rss0 = _rss_mb()
     kw = dict(location=qdrant or wd/'qdrant') if kind=='qdrant' else {}

@@ -79,9 +79,14 @@ def local_features(img, # a path, PIL image or array
                    n_features:int=900, # keypoints kept at most (a third of them from the coarse scale)
                    clahe:bool=True, # contrast-equalise first?
                    rectify:str='off', # image files: 'auto' rectifies them first (see `load_prepared`)
-                   coarse_side:int=240)->LocalFeatures: # long side of the second, coarse scale (0: one scale only)
+                   coarse_side:int=240, # long side of the second, coarse scale (0: one scale only)
+                   blur:float=0.)->LocalFeatures: # also the keypoints of a copy blurred by this sigma, px of the `max_side` frame, after the image's own (0: none)
     "Keypoints and uint8 descriptors of `img` at two scales, positions in the frame of the fine one"
     if isinstance(img, (str, Path)): img = load_prepared(img, rectify) # loaded (and rectified) once for both scales
+    if blur>0:
+        f,g = local_features(img, method, max_side, n_features, clahe, coarse_side=coarse_side),_grey(img, 1<<30, False)[0] # g: every pixel, grey
+        b = local_features(cv2.GaussianBlur(g, (0,0), blur/min(1., max_side/max(g.shape))), method, max_side, n_features, clahe, coarse_side=coarse_side)
+        return LocalFeatures(np.concatenate([f.xy, b.xy]), np.concatenate([f.desc, b.desc]), f.size, f.scale)
     a,s = _grey(img, max_side, clahe)
     coarse = 0 < coarse_side < max(a.shape)
     n_c = n_features//3 if coarse else 0
@@ -305,7 +310,7 @@ class LocalFeatureStore:
 
     @property
     def params(self)->dict: return dict(method=self.method, max_side=self.max_side, n_features=self.n_features, clahe=self.clahe, rectify=self.rectify, coarse_side=self.coarse_side)
-    def compute(self, img)->LocalFeatures: return local_features(img, **self.params)
+    def compute(self, img, blur:float=0.)->LocalFeatures: return local_features(img, **self.params, blur=blur) # `blur`: a query's blurred copy too
     def __len__(self): return len(self.feats)
     def __contains__(self, i): return int(i) in self.feats
     def __getitem__(self, i)->LocalFeatures: return self.feats[int(i)]
@@ -418,9 +423,10 @@ def _init_worker():
 
 def compute_features(paths:list, # image files
                      workers:int=2, # processes (0 or 1: in this process)
+                     blur:float=0., # queries: `local_features`' blurred copy too
                      **params)->list: # `local_features` arguments; returns `LocalFeatures` per path
     "Local features of many image files, in a small process pool"
-    params = {**LocalFeatureStore(**params).params}
+    params = {**LocalFeatureStore(**params).params, **({'blur': blur} if blur else {})}
     tasks = [(str(p), params) for p in paths]
     out = []
     with progress(total=len(tasks), unit='img', desc=f"{params['method']} features") as bar: # closed before any error, so the fix is the last line a user sees
