@@ -18,7 +18,7 @@ from .core import *
 from .data import ImageLoadError, to_rgb
 from .index import ClassIndexStore, IndexFormatError
 from .retrieval import Searcher, SearchResult, to_image
-from .verify import plot_matches
+from .verify import plot_matches, capture_quality, SHARPNESS_MIN
 
 # %% ../nbs/06a_serve.ipynb #8bfbc98f
 logger = logging.getLogger(__name__)
@@ -127,8 +127,8 @@ def enrol(s:Searcher, # its model embeds the image; it searches the saved index 
           path, # the image file to enrol (the index refers to it: keep it)
           doc_type:str, # one of the model's classes
           doc_id:str, # the physical document's id
-          wait:float=30)->dict: # seconds to wait for the writer lock; returns `id`, `doc_type`, `doc_id`, `gallery_size`
-    "Add one image to the gallery of `index` and save it"
+          wait:float=30)->dict: # seconds to wait for the writer lock; returns `id`, `doc_type`, `doc_id`, `gallery_size`, `quality`
+    "Add one image to the gallery of `index` and save it; `quality` says if it is too blurred to be found again (`capture_quality`)"
     if doc_type not in s.model.classes: raise KeyError(f"unknown doc_type {doc_type!r}: the model knows {s.model.classes}")
     probs,embs,errors,_ = s.embed([path])
     if errors[0]: raise ImageLoadError(errors[0], 'corrupt')
@@ -138,7 +138,10 @@ def enrol(s:Searcher, # its model embeds the image; it searches the saved index 
         i = int(store.add(embs[0], [doc_type], [str(path)], doc_id=[doc_id])[0])
         store.save(index, overwrite=True)
     s.store = store
-    return dict(id=i, doc_type=doc_type, doc_id=doc_id, gallery_size=len(store))
+    q = capture_quality(path, s.rectify) # enrolled all the same: a warning, not a refusal
+    if q['issues']: logger.warning(f"{path}: enrolled, but {' and '.join(q['issues'])} (sharpness {q['sharpness']} < {SHARPNESS_MIN}): "
+                                   "later captures of this document may not find it; enrol a sharper capture too")
+    return dict(id=i, doc_type=doc_type, doc_id=doc_id, gallery_size=len(store), quality=q)
 
 # %% ../nbs/06a_serve.ipynb #0ae9a2bf
 def unenrol(s:Searcher, # it searches the saved index afterwards

@@ -15,11 +15,11 @@ from .data import load_image, ImageLoadError, to_rgb
 from .rectify import load_prepared, file_key, RECTIFY_MODES
 
 # %% auto #0
-__all__ = ['logger', 'METHODS', 'FORMAT_VERSION', 'DESC_BYTES', 'GREY_CACHE_MB', 'AGREEMENT_BLURS', 'BLUR_GATE', 'AGREEMENT_Q',
-           'LocalFeatures', 'local_features', 'match_features', 'Verification', 'verify_pair', 'distinct_inliers',
-           'full_grey', 'clear_grey_cache', 'patch_ncc', 'agreement', 'shortlist_region', 'agreement_region',
-           'LocalFeatureError', 'LocalFeatureStore', 'compute_features', 'verify_shortlist', 'brute_force',
-           'plot_matches']
+__all__ = ['logger', 'METHODS', 'FORMAT_VERSION', 'DESC_BYTES', 'SHARPNESS_MIN', 'GREY_CACHE_MB', 'AGREEMENT_BLURS', 'BLUR_GATE',
+           'AGREEMENT_Q', 'LocalFeatures', 'local_features', 'capture_quality', 'match_features', 'Verification',
+           'verify_pair', 'distinct_inliers', 'full_grey', 'clear_grey_cache', 'patch_ncc', 'agreement',
+           'shortlist_region', 'agreement_region', 'LocalFeatureError', 'LocalFeatureStore', 'compute_features',
+           'verify_shortlist', 'brute_force', 'plot_matches']
 
 # %% ../nbs/03a_verify.ipynb #ffe45a94
 logger = logging.getLogger(__name__)
@@ -96,6 +96,18 @@ def local_features(img, # a path, PIL image or array
         xc,dc = _detect(c, method, n_c)
         xy,d = np.concatenate([xy, xc*np.float32(s/sc)]),np.concatenate([d, dc])
     return LocalFeatures(xy, d, (a.shape[1], a.shape[0]), s)
+
+# %% ../nbs/03a_verify.ipynb #2fdad167
+SHARPNESS_MIN = 450. # variance of the Laplacian at the 480-px feature frame under which `capture_quality` calls a capture blurred
+
+def capture_quality(img, # a path, PIL image or array
+                    rectify:str='off', # image files: 'auto' rectifies them first
+                    max_side:int=480, # the frame sharpness is measured in (local features')
+                   )->dict: # sharpness, brightness (mean grey, 0-255) and the issues found ('blurred')
+    "How sharp `img` is where local features look, and whether it is too blurred to enrol"
+    g = _grey(img, max_side, False, rectify)[0].astype(np.float32)
+    s = float(cv2.Laplacian(g, cv2.CV_32F).var())
+    return dict(sharpness=round(s, 1), brightness=round(float(g.mean()), 1), issues=['blurred'] if s < SHARPNESS_MIN else [])
 
 # %% ../nbs/03a_verify.ipynb #15e0cd06
 def _knn2(da:np.ndarray, db:np.ndarray, method:str)->tuple:
