@@ -579,8 +579,8 @@ def pick_rule(agreement_fnmr:float|None, # FNMR of the dense-agreement rule on v
 def _calibrate_verify(self:Searcher, e, ids, target_fmr:float, workers:int)->dict:
     "Verification scores of validation embeddings `e` (genuine pairs by `ids`) and the `min_agreement` and `min_inliers` rules for `target_fmr`"
     loc = self.store.local
-    F = compute_features(e.paths, workers, **loc.params) # each image as the gallery has it
-    Q = compute_features(e.paths, workers, blur=self.query_blur, **loc.params) if self.query_blur else F # and as a query
+    Q = compute_features(e.paths, workers, blur=self.query_blur, **loc.params) # each image as a query has it
+    F = [q.own() for q in Q] # and as the gallery has it
     imp,gen = [],[] # (distinct inliers, distance, agreement, distance, the best other document's agreement)
     for i in progress(range(len(e)), desc='calibrating verification', leave=False):
         r = self.search_embedding(e.features[i], e.probs[i], top_k=self.rerank_k, q_local=Q[i], q_image=e.paths[i],

@@ -52,10 +52,13 @@ class LocalFeatures:
     desc:np.ndarray # uint8 [n, 32] (ORB) or [n, 128] (SIFT)
     size:tuple=(0, 0) # (width, height) of the resized image
     scale:float=1. # resized / original
+    n_own:int|None=None # with a blurred copy's keypoints (`local_features(blur=)`): how many of them, the first, are the image's own
     def __len__(self): return len(self.xy)
     def __repr__(self): return f"LocalFeatures({len(self)} keypoints, {self.desc.shape[1]}-byte descriptors, {self.size[0]}x{self.size[1]})"
     @property
     def nbytes(self)->int: return self.xy.nbytes + self.desc.nbytes
+    def own(self)->LocalFeatures: # the image's own keypoints, without a blurred copy's
+        return self if self.n_own is None else LocalFeatures(self.xy[:self.n_own], self.desc[:self.n_own], self.size, self.scale)
 
 DESC_BYTES = dict(orb=32, sift=128)
 def _empty(method)->LocalFeatures: return LocalFeatures(np.zeros((0,2), np.float32), np.zeros((0, DESC_BYTES[method]), np.uint8))
@@ -86,7 +89,7 @@ def local_features(img, # a path, PIL image or array
     if blur>0:
         f,g = local_features(img, method, max_side, n_features, clahe, coarse_side=coarse_side),_grey(img, 1<<30, False)[0] # g: every pixel, grey
         b = local_features(cv2.GaussianBlur(g, (0,0), blur/min(1., max_side/max(g.shape))), method, max_side, n_features, clahe, coarse_side=coarse_side)
-        return LocalFeatures(np.concatenate([f.xy, b.xy]), np.concatenate([f.desc, b.desc]), f.size, f.scale)
+        return LocalFeatures(np.concatenate([f.xy, b.xy]), np.concatenate([f.desc, b.desc]), f.size, f.scale, n_own=len(f))
     a,s = _grey(img, max_side, clahe)
     coarse = 0 < coarse_side < max(a.shape)
     n_c = n_features//3 if coarse else 0
