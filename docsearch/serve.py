@@ -132,15 +132,15 @@ def enrol(s:Searcher, # its model embeds the image; it searches the saved index 
     if doc_type not in s.model.classes: raise KeyError(f"unknown doc_type {doc_type!r}: the model knows {s.model.classes}")
     probs,embs,errors,_ = s.embed([path])
     if errors[0]: raise ImageLoadError(errors[0], 'corrupt')
+    q = capture_quality(path, s.rectify) # before the index is written: nothing after the save can fail
     with _index_lock(index, wait):
         store = _reload(s, index)
         store.local_workers = 0 # one image: no process pool
         i = int(store.add(embs[0], [doc_type], [str(path)], doc_id=[doc_id])[0])
         store.save(index, overwrite=True)
     s.store = store
-    q = capture_quality(path, s.rectify) # enrolled all the same: a warning, not a refusal
     if q['issues']: logger.warning(f"{path}: enrolled, but {' and '.join(q['issues'])} (sharpness {q['sharpness']} < {SHARPNESS_MIN}): "
-                                   "later captures of this document may not find it; enrol a sharper capture too")
+                                   "later captures of this document may not find it; enrol a sharper capture too") # a warning, not a refusal
     return dict(id=i, doc_type=doc_type, doc_id=doc_id, gallery_size=len(store), quality=q)
 
 # %% ../nbs/06a_serve.ipynb #0ae9a2bf
