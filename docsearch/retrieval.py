@@ -18,7 +18,7 @@ from .model import load_checkpoint
 from .features import Embeddings, embed_images, list_images
 from .index import ClassIndexStore, IndexFormatError, index_lock
 from .rectify import Rectifier, RECTIFY_MODES
-from .verify import (verify_pair, distinct_inliers, compute_features, plot_matches, METHODS, agreement,
+from .verify import (verify_pair, distinct_inliers, compute_features, plot_matches, METHODS, agreement, try_agreement,
                               agreement_region, Verification, full_grey)
 
 # %% auto #0
@@ -376,8 +376,8 @@ def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to ver
         pick = sorted(range(len(done)), key=lambda j: (-dist[j], -vs[j].inliers))[:self.dense_k] + sorted(scr, key=lambda j: -scr[j])[:self.screen_k]
         for j in dict.fromkeys(pick): # the best by distinct inliers, then the best by the quick comparison
             if j in agr or vs[j].H is None or vs[j].inliers<self.cfg.search.dense_min_inliers: continue
-            try: agr[j] = round(agreement(qa, done[j]['path'], vs[j].H, reg, rectify=loc.rectify, blurs=()), 4)
-            except (ImageLoadError, OSError, cv2.error) as e: logger.warning(f"{done[j]['path']}: no agreement ({e})"); agr[j] = -1.
+            a = try_agreement(qa, done[j]['path'], vs[j].H, reg, rectify=loc.rectify, blurs=())
+            agr[j] = -1. if a is None else round(a, 4)
         if early_stop and agr and max(cohort_scores(agr, groups, self.cohort).values()) >= self.min_agreement + self.cfg.search.decisive_margin: break # decisively verified: stop early
     if dense: self._blur_match(agr, cands, vs, qa, reg)
     done = cands[:len(vs)] # as in the last batch, whose `groups` still hold
@@ -397,15 +397,15 @@ def _screen(self:Searcher, scr:dict, cands:list, vs:list, qa, reg):
     "Quick agreement (`SCREEN`) of every candidate in `cands` with `dense_min_inliers` inliers not screened yet, into `scr`"
     for j,(h,v) in enumerate(zip(cands, vs)):
         if j in scr or v.H is None or v.inliers<self.cfg.search.dense_min_inliers: continue
-        try: scr[j] = agreement(qa, h['path'], v.H, reg, rectify=self.store.local.rectify, **SCREEN)
-        except (ImageLoadError, OSError, cv2.error) as e: logger.warning(f"{h['path']}: no agreement ({e})"); scr[j] = -1.
+        a = try_agreement(qa, h['path'], v.H, reg, rectify=self.store.local.rectify, **SCREEN)
+        scr[j] = -1. if a is None else a
 
 @patch
 def _blur_match(self:Searcher, agr:dict, cands:list, vs:list, qa, reg):
     "Measure again, at matched sharpness (`agreement`'s blurs), the agreement of the best `search.blur_k` candidates in `agr`"
     for j in sorted((j for j in agr if agr[j] > -1), key=lambda j: -agr[j])[:self.cfg.search.blur_k]:
-        try: agr[j] = round(agreement(qa, cands[j]['path'], vs[j].H, reg, rectify=self.store.local.rectify), 4)
-        except (ImageLoadError, OSError, cv2.error) as e: logger.warning(f"{cands[j]['path']}: no agreement ({e})")
+        a = try_agreement(qa, cands[j]['path'], vs[j].H, reg, rectify=self.store.local.rectify)
+        if a is not None: agr[j] = round(a, 4)
 
 # %% ../nbs/05_retrieval.ipynb #d680bcf9
 NOT_CALIBRATED = ("no match claimed: the index has no calibrated match threshold and the hits were not verified; calibrate it "

@@ -18,8 +18,8 @@ from .rectify import load_prepared, file_key, RECTIFY_MODES
 __all__ = ['logger', 'METHODS', 'FORMAT_VERSION', 'DESC_BYTES', 'SHARPNESS_MIN', 'GREY_CACHE_MB', 'AGREEMENT_BLURS', 'BLUR_GATE',
            'AGREEMENT_Q', 'LocalFeatures', 'local_features', 'capture_quality', 'match_features', 'Verification',
            'verify_pair', 'distinct_inliers', 'full_grey', 'clear_grey_cache', 'patch_ncc', 'agreement',
-           'shortlist_region', 'agreement_region', 'LocalFeatureError', 'LocalFeatureStore', 'compute_features',
-           'verify_shortlist', 'brute_force', 'plot_matches']
+           'try_agreement', 'shortlist_region', 'agreement_region', 'LocalFeatureError', 'LocalFeatureStore',
+           'compute_features', 'verify_shortlist', 'brute_force', 'plot_matches']
 
 # %% ../nbs/03a_verify.ipynb #ffe45a94
 logger = logging.getLogger(__name__)
@@ -294,6 +294,11 @@ def agreement(query, gallery, # path, PIL image or array of each (original pixel
     n = patch_ncc(query, gallery, H, region, **kwargs)
     return float(np.quantile(n, q)) if len(n)>=min_patches else 0.
 
+def try_agreement(query, gallery, H, region=None, **kwargs)->float|None: # `agreement`'s arguments
+    "`agreement`, or None with a warning naming `gallery` when an image cannot be read (a search goes on without it)"
+    try: return agreement(query, gallery, H, region, **kwargs)
+    except (ImageLoadError, OSError, cv2.error) as e: logger.warning(f"{gallery}: no agreement ({e})"); return None
+
 def shortlist_region(q:LocalFeatures, # the query's features
                      vs:list)->np.ndarray: # its `Verification`s against a shortlist; returns [n, 2] query points (original pixels)
     "Query keypoints that are inliers of any candidate: the document area seen by the whole shortlist"
@@ -464,8 +469,8 @@ def _agreements(q, vs, dist, query_img, images, dense_k:int=SearchConfig.dense_k
     agr = [-1.]*len(vs)
     for j in sorted(range(len(vs)), key=lambda j: (-dist[j], -vs[j].inliers))[:dense_k]:
         if vs[j].H is None or vs[j].inliers<min_inliers: continue
-        try: agr[j] = round(agreement(qa, images[j], vs[j].H, reg, rectify=rectify), 4)
-        except (ImageLoadError, OSError, cv2.error) as e: logger.warning(f"{images[j]}: no agreement ({e})")
+        a = try_agreement(qa, images[j], vs[j].H, reg, rectify=rectify)
+        if a is not None: agr[j] = round(a, 4)
     return agr
 
 def verify_shortlist(q:LocalFeatures, # the query's features (made with `store.compute`)
