@@ -4,7 +4,7 @@
 
 # %% ../nbs/00a_rectify.ipynb #f313cde4
 from __future__ import annotations
-import collections, json, logging, math, os, sys, time
+import collections, json, logging, math, os, sys, threading, time
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, cv2, pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
@@ -381,10 +381,11 @@ def __call__(self:Localiser, img # PIL image, HxWx3 uint8 array, or a path
     return loc
 
 # %% ../nbs/00a_rectify.ipynb #e969b455
-_DEFAULT = {}
+_DEFAULT,_LOCK = {},threading.Lock() # the shipped localiser and (below) the quad cache are shared by a process's threads: a calibration searches on several
 def default_localiser()->Localiser:
     "The shipped localiser, loaded once per process"
-    if 'loc' not in _DEFAULT: _DEFAULT['loc'] = Localiser()
+    with _LOCK:
+        if 'loc' not in _DEFAULT: _DEFAULT['loc'] = Localiser()
     return _DEFAULT['loc']
 
 def rectify(img, # PIL image, HxWx3 uint8 array or path
@@ -457,13 +458,15 @@ def load_prepared(fn, # image file
     if rectify not in RECTIFY_MODES: raise ValueError(f"rectify={rectify!r} is unknown; use one of {', '.join(RECTIFY_MODES)}")
     if rectify=='off': return load_image(fn, max_size)
     im = load_image(fn)
-    key = file_key(fn)
-    if key is not None and key in _QUADS: _QUADS.move_to_end(key); q = _QUADS[key]
-    else:
-        q = default_localiser()(im).quad
+    key,hit = file_key(fn),False
+    with _LOCK:
+        if key is not None and key in _QUADS: _QUADS.move_to_end(key); q,hit = _QUADS[key],True
+    if not hit:
+        q = default_localiser()(im).quad # outside the lock: two threads may localise one file at once, never block each other
         if key is not None:
-            _QUADS[key] = q
-            if len(_QUADS) > _QUADS_MAX: _QUADS.popitem(last=False)
+            with _LOCK:
+                _QUADS[key] = q
+                if len(_QUADS) > _QUADS_MAX: _QUADS.popitem(last=False)
     return im if q is None else warp_document(im, q)
 
 # %% ../nbs/00a_rectify.ipynb #a944cbe6

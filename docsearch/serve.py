@@ -582,7 +582,7 @@ def docsearch_serve(
     checkpoint:Param("model checkpoint (.pt) that built the index", str)=None,
     host:Param("address to listen on; any but a loopback one needs --token", str)='127.0.0.1',
     port:Param("port to listen on", int)=8765,
-    token:Param("require 'Authorization: Bearer TOKEN' on every data request (default: $DOCSEARCH_TOKEN)", str)=None,
+    token:Param("require 'Authorization: Bearer TOKEN' on every data request; write --token=TOKEN if it starts with '-' (default: $DOCSEARCH_TOKEN)", str)=None,
     max_upload_mb:Param("largest accepted upload, in MB", float)=20,
     enrolled:Param("folder for enrolled images (default: INDEX-enrolled beside the index)", str)=None,
     config:Param("config file (.yaml/.json) whose search section (and indexing.top_k_images) every search uses", str)=None,

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03b_words.ipynb #e0e2109b
 from __future__ import annotations
-import json, logging, math, time
+import json, logging, math, threading, time
 from pathlib import Path
 import numpy as np
 from fastcore.basics import patch, store_attr
@@ -273,6 +273,8 @@ def remove(self:WordIndex, ids)->int: # number removed
     return len(ids)
 
 # %% ../nbs/03b_words.ipynb #726e64c0
+_BUILD_LOCK = threading.Lock()
+
 @patch
 def _build(self:WordIndex):
     "Postings sorted by word, and the stop words (after `add`/`remove`)"
@@ -290,7 +292,9 @@ def _build(self:WordIndex):
 @patch
 def scores(self:WordIndex, q:LocalFeatures)->np.ndarray: # float `[len(self)]` in 0..1, one per image slot
     "Share of the query's keypoints whose nearest gallery keypoint (in their `probes` words, within `tau` bits) is in each image"
-    if self._dirty: self._build()
+    if self._dirty:
+        with _BUILD_LOCK: # threads searching at once build the postings once
+            if self._dirty: self._build()
     n_img,n = len(self.ids),len(q)
     if not n or not n_img: return np.zeros(n_img)
     W = self.vocab.quantize_multi(q.desc, self.search_probes) # [n, probes]
