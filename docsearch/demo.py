@@ -151,7 +151,8 @@ def run_demo(quick:bool=False, # the small preset: a faster smoke test of every 
         if rerank: store.set_local(rerank, workers=min(nw, 2))
         if rerank=='orb' and cfg.indexing.words: store.set_words(cfg.indexing.words)
         store.save(P['index'], overwrite=True)
-        return store.info()
+        if store.blurred: logger.info(f"{len(store.blurred)} of {len(store)} gallery images look blurred (`capture_quality`); a document on file only that way is often missed")
+        return dict(store.info(), blurred=len(store.blurred))
     k = step('index', _key(prev=k, enrol=proto.enrol.tolist(), rerank=rerank, words=cfg.indexing.words, g=cfg.indexing.graduating_threshold), [P['index']], _index)
     def _evaluate():
         store = ClassIndexStore.load(P['index'])

@@ -16,7 +16,7 @@ from fastcore.script import call_parse
 from filelock import FileLock, Timeout
 from .core import *
 from .features import Embeddings, save_embeddings, load_embeddings, embedding_files, str_col
-from .verify import LocalFeatureStore, LocalFeatureError, compute_features, METHODS
+from .verify import LocalFeatureStore, LocalFeatureError, compute_features, METHODS, SHARPNESS_MIN
 from .words import Vocabulary, WordIndex, WordsError, default_vocabulary, DEFAULT_VOCAB
 from .rectify import RECTIFY_MODES
 
@@ -82,6 +82,7 @@ class ClassIndexStore:
         self.local_workers = 2 # processes computing local features of added images
         self.n_duplicates = 0 # images the last `add_embeddings` skipped as already stored
         self.words = None # `WordIndex` of the gallery's visual words (instance shortlist), or None
+        self.blurred = [] # paths of the images whose local features this store computed that look too blurred to enrol (`capture_quality`)
 
     def __len__(self): return sum(self._count.values())
 
@@ -97,6 +98,14 @@ def _as_matrix(x, dim, name='features')->np.ndarray:
                          "were they made by another model? Use embeddings of the model the index was built with")
     if not np.isfinite(X).all(): raise ValueError(f"`{name}` contains NaN/inf")
     return np.ascontiguousarray(X)
+
+# %% ../nbs/04_indexing.ipynb #2a2fc3f7
+@patch
+def _gallery_features(self:ClassIndexStore, paths:list, workers:int, params:dict)->list:
+    "Local features of gallery images and their capture quality: the paths of those too blurred to enrol go to `blurred`"
+    feats = compute_features(paths, workers, quality=True, **params) # measured on the same load, about 1 ms an image
+    self.blurred += [p for p,f in zip(paths, feats) if f.quality and 'blurred' in f.quality['issues']]
+    return feats
 
 # %% ../nbs/04_indexing.ipynb #beb225db
 @patch
@@ -126,7 +135,7 @@ def add(self:ClassIndexStore, features, # float32 `[N, dim]` (or `[dim]`)
     for c in dict.fromkeys(doc_types.tolist()):
         m = doc_types==c
         self._add_class(c, X[m], ids[m])
-    if self.local is not None: self.local.add(ids, compute_features(paths.tolist(), self.local_workers, **self.local.params))
+    if self.local is not None: self.local.add(ids, self._gallery_features(paths.tolist(), self.local_workers, self.local.params))
     if self.words is not None: self.words.add(ids, [self.local[i] for i in ids])
     return ids
 
@@ -625,7 +634,7 @@ def set_local(self:ClassIndexStore, method:str|None='orb', # 'orb', 'sift', or '
     "Compute the local features of every image in the store with `method` (replacing any it had)"
     if method in (None, 'none'): self.local = self.words = None; return self
     local,live = LocalFeatureStore(method, **{'rectify': self.rectify, **params}), self._live_ids()
-    local.add(live, compute_features([self.meta['path'][i] for i in live], workers, **local.params))
+    local.add(live, self._gallery_features([self.meta['path'][i] for i in live], workers, local.params))
     self.local,self.local_workers = local,workers
     if self.words is not None: self.set_words(self.words.vocab.n_words)
     return self
@@ -974,7 +983,10 @@ def index_embeddings(out, # index folder to create or update
         if embeddings is not None or added or removed or relocal or rewords: store.save(out, overwrite=True)
         if embeddings is not None and old and old!=(getattr(store, 'location', None), getattr(store, 'collection', None)):
             open_qdrant(old[0], qdrant_api_key).delete_collection(old[1]) # the rebuilt index no longer uses it
-        return dict(out=str(out), **store.info(), added=added, removed=removed, duplicates=dups)
+        if store.blurred: logger.warning(f"{out}: {len(store.blurred)} images look blurred (sharpness under {SHARPNESS_MIN:g}; first {store.blurred[0]}): "
+                                         "a document enrolled only from a blurred capture is often not found again; enrol a sharper capture of it too "
+                                         "(the summary's blurred_files lists them)")
+        return dict(out=str(out), **store.info(), added=added, removed=removed, duplicates=dups, blurred=len(store.blurred), blurred_files=store.blurred[:100])
 
 # %% ../nbs/04_indexing.ipynb #908fd6e8
 @call_parse

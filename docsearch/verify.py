@@ -53,6 +53,7 @@ class LocalFeatures:
     size:tuple=(0, 0) # (width, height) of the resized image
     scale:float=1. # resized / original
     n_own:int|None=None # with a blurred copy's keypoints (`local_features(blur=)`): how many of them, the first, are the image's own
+    quality:dict|None=None # the image's `capture_quality`, when `compute_features(quality=True)` measured it (not saved)
     def __len__(self): return len(self.xy)
     def __repr__(self): return f"LocalFeatures({len(self)} keypoints, {self.desc.shape[1]}-byte descriptors, {self.size[0]}x{self.size[1]})"
     @property
@@ -431,7 +432,12 @@ def load(cls:LocalFeatureStore, fn, # a file written by `LocalFeatureStore.save`
 # %% ../nbs/03a_verify.ipynb #2eec3ded
 def _features_task(args)->LocalFeatures:
     fn,params = args
-    try: return local_features(fn, **params)
+    params = dict(params); quality = params.pop('quality', False)
+    try:
+        img = load_prepared(fn, params['rectify']) if quality else fn # loaded (and rectified) once for both
+        f = local_features(img, **params)
+        if quality: f.quality = capture_quality(img)
+        return f
     except (ImageLoadError, OSError, cv2.error) as e:
         logger.warning(f"{fn}: no local features ({e})")
         return _empty(params['method'])
@@ -444,9 +450,10 @@ def _init_worker():
 def compute_features(paths:list, # image files
                      workers:int=2, # processes (0 or 1: in this process)
                      blur:float=0., # queries: `local_features`' blurred copy too
+                     quality:bool=False, # also measure each image's `capture_quality` (into `LocalFeatures.quality`): gallery images
                      **params)->list: # `local_features` arguments; returns `LocalFeatures` per path
     "Local features of many image files, in a small process pool"
-    params = {**LocalFeatureStore(**params).params, **({'blur': blur} if blur else {})}
+    params = {**LocalFeatureStore(**params).params, **({'blur': blur} if blur else {}), **({'quality': True} if quality else {})}
     tasks = [(str(p), params) for p in paths]
     out = []
     with progress(total=len(tasks), unit='img', desc=f"{params['method']} features") as bar: # closed before any error, so the fix is the last line a user sees

@@ -13,8 +13,8 @@ from .verify import LocalFeatures, LocalFeatureStore, DESC_BYTES
 
 # %% auto #0
 __all__ = ['logger', 'VOCAB_VERSION', 'ASSETS', 'DEFAULT_VOCAB', 'WORDS_VERSION', 'SIG_BYTES', 'PROBES', 'PROBE_BUDGET',
-           'STOP_MIN_DF', 'Vocabulary', 'tree_shape', 'WordsError', 'default_vocabulary', 'make_default_vocabulary',
-           'default_tau', 'WordIndex']
+           'PROBE_KEYPOINTS', 'STOP_MIN_DF', 'Vocabulary', 'tree_shape', 'WordsError', 'default_vocabulary',
+           'make_default_vocabulary', 'default_tau', 'WordIndex']
 
 # %% ../nbs/03b_words.ipynb #1ed54853
 logger = logging.getLogger(__name__)
@@ -203,7 +203,8 @@ def make_default_vocabulary(out=None, # file to write (default: the package's as
 WORDS_VERSION = 2 # format of a saved words file (2: signatures of `sig_bytes` bytes, `probes`); `WordIndex.load` reads 1 and 2, refuses newer
 SIG_BYTES = 16 # bytes of each descriptor kept as its signature (128 bits)
 PROBES = 4 # words each query keypoint looks up (at most: see `PROBE_BUDGET`)
-PROBE_BUDGET = 200_000 # gallery images x probes a search looks through: past about 57,000 images a query looks up fewer words
+PROBE_BUDGET = 200_000 # gallery images x probes a search looks through: past about 57,000 images (29,000 for a query with its blurred copy) fewer words
+PROBE_KEYPOINTS = 900 # query keypoints the budget is for (`n_features`); a query with more (its blurred copy's too) looks up fewer words each
 STOP_MIN_DF = 100 # a word is a stop word only if more than this many images carry it (small galleries keep every word)
 
 def _sig(D:np.ndarray, nbytes:int=SIG_BYTES)->np.ndarray:
@@ -233,9 +234,10 @@ class WordIndex:
 
     def __len__(self): return len(self.ids)
     def __contains__(self, i): return bool((self.ids==int(i)).any())
+    def probes_for(self, n:int=PROBE_KEYPOINTS)->int: # words each keypoint of a query with `n` keypoints looks up: `probes`, fewer once images x probes x n/`PROBE_KEYPOINTS` passes `probe_budget`
+        return int(min(self.probes, max(1, round(self.probe_budget/max(len(self), 1) * PROBE_KEYPOINTS/max(n, PROBE_KEYPOINTS)))))
     @property
-    def search_probes(self)->int: # words a query keypoint looks up now: `probes`, fewer once the gallery passes `probe_budget/probes` images
-        return int(min(self.probes, max(1, round(self.probe_budget/max(len(self), 1)))))
+    def search_probes(self)->int: return self.probes_for() # for a query of `PROBE_KEYPOINTS` keypoints
     @property
     def nbytes(self)->int: return self.words.size*4 + self.sigs.nbytes + self.offsets.nbytes + self.ids.nbytes
     def __repr__(self): return (f"WordIndex({len(self)} images, {len(self.words):,} keypoints, {self.vocab.n_words:,} words, "
@@ -297,7 +299,7 @@ def scores(self:WordIndex, q:LocalFeatures)->np.ndarray: # float `[len(self)]` i
             if self._dirty: self._build()
     n_img,n = len(self.ids),len(q)
     if not n or not n_img: return np.zeros(n_img)
-    W = self.vocab.quantize_multi(q.desc, self.search_probes) # [n, probes]
+    W = self.vocab.quantize_multi(q.desc, self.probes_for(n)) # [n, probes]
     w,qs = W.ravel(),_sig(q.desc, self.sig_bytes)
     st = self._ptr[w]; lens = np.where(self._stop[w], 0, self._ptr[w+1]-st) # stop words: not looked up
     qi = np.repeat(np.repeat(np.arange(n), W.shape[1]), lens) # the query keypoint of each posting met (each keypoint's run is contiguous)
