@@ -80,6 +80,7 @@ class SearchConfig:
     blur_k:int=3 # the best candidates by dense agreement measured again at matched sharpness (a blurred capture or gallery image)
     query_blur:float=1.5 # a query also brings the keypoints of a copy blurred by this sigma (px of the 480-px feature frame), to meet blurred captures on file (0: none)
     screen_k:int=4 # every candidate with `dense_min_inliers` gets a quick comparison (200 px, no shifts); the best this many by it also get the dense agreement (0: none)
+    verify_threads:int=2 # threads one query verifies its candidates on (FAISS, OpenCV and NumPy release the GIL: same results, less time; 1: none)
     min_inliers:int=40 # distinct inliers for `verified` without the query image, until calibrated
     min_agreement:float=0.6 # dense agreement for `verified`, until calibrated
     fuse_inliers:float=10. # inliers per nat of evidence when verified neighbours vote for the document type

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_retrieval.ipynb #74d2f19f
 from __future__ import annotations
-import json, logging, math, os, sys, time
+import json, logging, math, os, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, asdict
 from functools import partial
@@ -142,7 +142,7 @@ class Searcher:
                                             shortlist=shortlist, shortlist_k=shortlist_k)
         sc,ix = self.cfg.search,self.cfg.indexing
         check_opts(ge=1, top_k=ix.top_k_images, top_n_classes=ix.top_n_classes, bs=sc.bs, rerank_k=sc.rerank_k, dense_k=sc.dense_k, shortlist_k=sc.shortlist_k)
-        check_opts(ge=0, query_blur=sc.query_blur, screen_k=sc.screen_k)
+        check_opts(ge=0, query_blur=sc.query_blur, screen_k=sc.screen_k); check_opts(ge=1, verify_threads=sc.verify_threads)
         self.model,self.meta = load_checkpoint(checkpoint) if isinstance(checkpoint, (str, Path)) else checkpoint
         self.model = self.model.eval().to(memory_format=torch.channels_last)
         fp = self.meta.get('fingerprint')
@@ -156,7 +156,7 @@ class Searcher:
         self.min_agreement = float(min_agreement if min_agreement is not None else cal.get('min_agreement') or sc.min_agreement)
         self.rule = 'agreement' if min_agreement is not None else cal.get('rule') or 'agreement' # the rule that decides with query images
         self.cohort = 0. if min_agreement is not None else float(cal.get('cohort') or 0.) # weight of the best other document's agreement in a hit's `score`
-        self.query_blur,self.screen_k = float(sc.query_blur),int(sc.screen_k)
+        self.query_blur,self.screen_k,self.verify_threads = float(sc.query_blur),int(sc.screen_k),int(sc.verify_threads)
         was = dict(query_blur=float(cal.get('query_blur') or 0.), screen_k=int(cal.get('screen_k') or 0)) # calibrations before them: neither
         if cal.get('rerank') and self.rerank and was!=dict(query_blur=self.query_blur, screen_k=self.screen_k):
             logger.warning(f"{index}: its rule was calibrated with {was}, this search has query_blur={self.query_blur}, screen_k={self.screen_k}: "
@@ -357,6 +357,17 @@ def cohort_scores(agr:dict, # candidate index -> dense agreement (-1: not measur
     "Each agreement less `w` times the best agreement measured for a candidate of another document (floored at 0)"
     return {j:(round(a - w*max([b for k,b in agr.items() if groups[k]!=groups[j] and b>0] + [0.]), 4) if a>-1 else -1.) for j,a in agr.items()}
 
+_POOLS,_POOLS_LOCK = {},threading.Lock() # threads -> the process's verification pool, shared by every searcher (and by a server's requests)
+
+@patch
+def _pmap(self:Searcher, f, xs)->list:
+    "`[f(x) for x in xs]`, on `verify_threads` threads: the candidates of one query are independent, and FAISS, OpenCV and NumPy release the GIL"
+    xs,n = list(xs),self.verify_threads
+    if n<=1 or len(xs)<=1: return [f(x) for x in xs]
+    with _POOLS_LOCK:
+        if n not in _POOLS: _POOLS[n] = ThreadPoolExecutor(n, thread_name_prefix='docsearch-verify')
+    return list(_POOLS[n].map(f, xs))
+
 @patch
 def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to verify them
             q_image=None, route=None, early_stop:bool=True)->tuple: # (hits re-ordered, best verified?, fused type probabilities)
@@ -367,7 +378,7 @@ def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to ver
     vs,agr,scr = [],{},{}
     for s in range(0, min(len(cands), self.rerank_k), self.dense_k):
         batch = cands[s:min(s+self.dense_k, self.rerank_k)]
-        vs += [verify_pair(q_local, loc[h['id']], loc.method) if h['id'] in loc else Verification(0) for h in batch]
+        vs += self._pmap(lambda h: verify_pair(q_local, loc[h['id']], loc.method) if h['id'] in loc else Verification(0), batch)
         done = cands[:len(vs)]
         groups = [h.get('doc_id') if h.get('doc_id') is not None else f"id{h['id']}" for h in done]
         dist = distinct_inliers(vs, len(q_local), groups)
@@ -376,9 +387,8 @@ def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to ver
         reg = agreement_region(q_local, vs, self.rectify)
         if self.screen_k: self._screen(scr, done, vs, qa, reg)
         pick = sorted(range(len(done)), key=lambda j: (-dist[j], -vs[j].inliers))[:self.dense_k] + sorted(scr, key=lambda j: -scr[j])[:self.screen_k]
-        for j in dict.fromkeys(pick): # the best by distinct inliers, then the best by the quick comparison
-            if j in agr or vs[j].H is None or vs[j].inliers<self.cfg.search.dense_min_inliers: continue
-            a = try_agreement(qa, done[j]['path'], vs[j].H, reg, rectify=loc.rectify, blurs=())
+        todo = [j for j in dict.fromkeys(pick) if j not in agr and vs[j].H is not None and vs[j].inliers>=self.cfg.search.dense_min_inliers] # the best by distinct inliers, then by the quick comparison
+        for j,a in zip(todo, self._pmap(lambda j: try_agreement(qa, done[j]['path'], vs[j].H, reg, rectify=loc.rectify, blurs=()), todo)):
             agr[j] = -1. if a is None else round(a, 4)
         if early_stop and agr and max(cohort_scores(agr, groups, self.cohort).values()) >= self.min_agreement + self.cfg.search.decisive_margin: break # decisively verified: stop early
     if dense: self._blur_match(agr, cands, vs, qa, reg)
@@ -397,16 +407,15 @@ SCREEN = dict(work=200, patch=12, shift=0, blurs=()) # `patch_ncc` settings of t
 @patch
 def _screen(self:Searcher, scr:dict, cands:list, vs:list, qa, reg):
     "Quick agreement (`SCREEN`) of every candidate in `cands` with `dense_min_inliers` inliers not screened yet, into `scr`"
-    for j,(h,v) in enumerate(zip(cands, vs)):
-        if j in scr or v.H is None or v.inliers<self.cfg.search.dense_min_inliers: continue
-        a = try_agreement(qa, h['path'], v.H, reg, rectify=self.store.local.rectify, **SCREEN)
+    todo = [j for j,v in enumerate(vs) if j not in scr and v.H is not None and v.inliers>=self.cfg.search.dense_min_inliers]
+    for j,a in zip(todo, self._pmap(lambda j: try_agreement(qa, cands[j]['path'], vs[j].H, reg, rectify=self.store.local.rectify, **SCREEN), todo)):
         scr[j] = -1. if a is None else a
 
 @patch
 def _blur_match(self:Searcher, agr:dict, cands:list, vs:list, qa, reg):
     "Measure again, at matched sharpness (`agreement`'s blurs), the agreement of the best `search.blur_k` candidates in `agr`"
-    for j in sorted((j for j in agr if agr[j] > -1), key=lambda j: -agr[j])[:self.cfg.search.blur_k]:
-        a = try_agreement(qa, cands[j]['path'], vs[j].H, reg, rectify=self.store.local.rectify)
+    todo = sorted((j for j in agr if agr[j] > -1), key=lambda j: -agr[j])[:self.cfg.search.blur_k]
+    for j,a in zip(todo, self._pmap(lambda j: try_agreement(qa, cands[j]['path'], vs[j].H, reg, rectify=self.store.local.rectify), todo)):
         if a is not None: agr[j] = round(a, 4)
 
 # %% ../nbs/05_retrieval.ipynb #d680bcf9

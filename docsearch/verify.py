@@ -269,11 +269,12 @@ def patch_ncc(query, # the query: path, PIL image or array (original pixels, as 
 
 def _best_ncc(qb:np.ndarray, gb:np.ndarray, M:np.ndarray, patch:int, shift:int)->np.ndarray:
     "Zero-mean NCC of the `patch` blocks `M` of band-passed `qb` and `gb`, each the best of +-`shift` px offsets of `qb`"
-    B = _blocks(gb, patch)[M]; B = B - B.mean(1, keepdims=True); best = None
+    B = _blocks(gb, patch)[M]; B = B - B.mean(1, keepdims=True); bb = np.einsum('ij,ij->i', B, B)
+    (h,w),P,best = qb.shape,np.pad(qb, shift, mode='wrap'),None # each offset a view of one padded copy (as `np.roll`, without a copy per offset)
     for dy in range(-shift, shift+1):
         for dx in range(-shift, shift+1):
-            a = _blocks(np.roll(qb, (dy,dx), (0,1)), patch)[M]; a = a - a.mean(1, keepdims=True)
-            n = (a*B).sum(1)/np.sqrt((a*a).sum(1)*(B*B).sum(1)+1e-6)
+            a = _blocks(P[shift-dy:shift-dy+h, shift-dx:shift-dx+w], patch)[M]; a = a - a.mean(1, keepdims=True)
+            n = np.einsum('ij,ij->i', a, B)/np.sqrt(np.einsum('ij,ij->i', a, a)*bb+1e-6)
             best = n if best is None else np.maximum(best, n)
     return best
 
