@@ -363,7 +363,7 @@ _POOLS,_POOLS_LOCK = {},threading.Lock() # threads -> the process's verification
 def _pmap(self:Searcher, f, xs)->list:
     "`[f(x) for x in xs]`, on `verify_threads` threads: the candidates of one query are independent, and FAISS, OpenCV and NumPy release the GIL"
     xs,n = list(xs),self.verify_threads
-    if n<=1 or len(xs)<=1: return [f(x) for x in xs]
+    if n<=1 or len(xs)<=1 or threading.current_thread().name.startswith('docsearch-verify'): return [f(x) for x in xs] # in a pool thread: never wait on the pool itself
     with _POOLS_LOCK:
         if n not in _POOLS: _POOLS[n] = ThreadPoolExecutor(n, thread_name_prefix='docsearch-verify')
     return list(_POOLS[n].map(f, xs))
