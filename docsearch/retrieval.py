@@ -369,6 +369,11 @@ def _pmap(self:Searcher, f, xs)->list:
     return list(_POOLS[n].map(f, xs))
 
 @patch
+def _compare(self:Searcher, js:list, cands:list, vs:list, qa, reg, **kwargs)->list: # `agreement` arguments (e.g. `SCREEN`); returns a score or None per candidate
+    "`try_agreement` of the query with the candidates `js` (indexes into `cands` and their verifications `vs`), on the verification threads"
+    return self._pmap(lambda j: try_agreement(qa, cands[j]['path'], vs[j].H, reg, rectify=self.store.local.rectify, **kwargs), js)
+
+@patch
 def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to verify them
             q_image=None, route=None, early_stop:bool=True)->tuple: # (hits re-ordered, best verified?, fused type probabilities)
     "Verify `cands` in order, `dense_k` at a time, until one is decisively verified or `rerank_k` are done; re-order them"
@@ -388,7 +393,7 @@ def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to ver
         if self.screen_k: self._screen(scr, done, vs, qa, reg)
         pick = sorted(range(len(done)), key=lambda j: (-dist[j], -vs[j].inliers))[:self.dense_k] + sorted(scr, key=lambda j: -scr[j])[:self.screen_k]
         todo = [j for j in dict.fromkeys(pick) if j not in agr and vs[j].H is not None and vs[j].inliers>=self.cfg.search.dense_min_inliers] # the best by distinct inliers, then by the quick comparison
-        for j,a in zip(todo, self._pmap(lambda j: try_agreement(qa, done[j]['path'], vs[j].H, reg, rectify=loc.rectify, blurs=()), todo)):
+        for j,a in zip(todo, self._compare(todo, done, vs, qa, reg, blurs=())):
             agr[j] = -1. if a is None else round(a, 4)
         if early_stop and agr and max(cohort_scores(agr, groups, self.cohort).values()) >= self.min_agreement + self.cfg.search.decisive_margin: break # decisively verified: stop early
     if dense: self._blur_match(agr, cands, vs, qa, reg)
@@ -408,14 +413,14 @@ SCREEN = dict(work=200, patch=12, shift=0, blurs=()) # `patch_ncc` settings of t
 def _screen(self:Searcher, scr:dict, cands:list, vs:list, qa, reg):
     "Quick agreement (`SCREEN`) of every candidate in `cands` with `dense_min_inliers` inliers not screened yet, into `scr`"
     todo = [j for j,v in enumerate(vs) if j not in scr and v.H is not None and v.inliers>=self.cfg.search.dense_min_inliers]
-    for j,a in zip(todo, self._pmap(lambda j: try_agreement(qa, cands[j]['path'], vs[j].H, reg, rectify=self.store.local.rectify, **SCREEN), todo)):
+    for j,a in zip(todo, self._compare(todo, cands, vs, qa, reg, **SCREEN)):
         scr[j] = -1. if a is None else a
 
 @patch
 def _blur_match(self:Searcher, agr:dict, cands:list, vs:list, qa, reg):
     "Measure again, at matched sharpness (`agreement`'s blurs), the agreement of the best `search.blur_k` candidates in `agr`"
     todo = sorted((j for j in agr if agr[j] > -1), key=lambda j: -agr[j])[:self.cfg.search.blur_k]
-    for j,a in zip(todo, self._pmap(lambda j: try_agreement(qa, cands[j]['path'], vs[j].H, reg, rectify=self.store.local.rectify), todo)):
+    for j,a in zip(todo, self._compare(todo, cands, vs, qa, reg)):
         if a is not None: agr[j] = round(a, 4)
 
 # %% ../nbs/05_retrieval.ipynb #d680bcf9

@@ -435,7 +435,7 @@ def _features_task(args)->LocalFeatures:
     fn,params = args
     params = dict(params); quality = params.pop('quality', False)
     try:
-        img = load_prepared(fn, params['rectify']) if quality else fn # loaded (and rectified) once for both
+        img = load_prepared(fn, params['rectify']) # loaded (and rectified) once, for the features and the quality
         f = local_features(img, **params)
         if quality: f.quality = capture_quality(img)
         return f
