@@ -102,8 +102,8 @@ def _as_matrix(x, dim, name='features')->np.ndarray:
 # %% ../nbs/04_indexing.ipynb #2a2fc3f7
 @patch
 def _gallery_features(self:ClassIndexStore, paths:list, workers:int, params:dict)->list:
-    "Local features of gallery images and their capture quality: the paths of those too blurred to enrol go to `blurred`"
-    feats = compute_features(paths, workers, quality=True, **params) # measured on the same load, about 1 ms an image
+    "Local features of gallery images, with their capture quality and the grey image dense agreement compares: the paths of those too blurred to enrol go to `blurred`"
+    feats = compute_features(paths, workers, quality=True, grey=True, **params) # from the same load, about 1 ms an image each
     self.blurred += [p for p,f in zip(paths, feats) if f.quality and 'blurred' in f.quality['issues']]
     return feats
 

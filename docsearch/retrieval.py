@@ -21,7 +21,7 @@ from .features import Embeddings, embed_images, list_images
 from .index import ClassIndexStore, IndexFormatError, index_lock
 from .rectify import Rectifier, RECTIFY_MODES
 from .verify import (verify_pair, distinct_inliers, compute_features, plot_matches, METHODS, agreement, try_agreement,
-                              agreement_region, Verification, full_grey)
+                              agreement_region, Verification, full_grey, work_grey)
 
 # %% auto #0
 __all__ = ['logger', 'SHORTLISTS', 'ROUTE_VOTES', 'SCREEN', 'NOT_CALIBRATED', 'COHORT_WEIGHTS', 'to_image', 'SearchResult',
@@ -369,9 +369,16 @@ def _pmap(self:Searcher, f, xs)->list:
     return list(_POOLS[n].map(f, xs))
 
 @patch
+def _gallery_grey(self:Searcher, h:dict): # a `Grey`, or the image's path
+    "Candidate `h` as dense agreement compares it: the grey image kept with its local features (an index built before them: its file)"
+    loc = self.store.local
+    g = loc[h['id']].grey if h['id'] in loc else None
+    return h['path'] if g is None else g
+
+@patch
 def _compare(self:Searcher, js:list, cands:list, vs:list, qa, reg, **kwargs)->list: # `agreement` arguments (e.g. `SCREEN`); returns a score or None per candidate
     "`try_agreement` of the query with the candidates `js` (indexes into `cands` and their verifications `vs`), on the verification threads"
-    return self._pmap(lambda j: try_agreement(qa, cands[j]['path'], vs[j].H, reg, rectify=self.store.local.rectify, **kwargs), js)
+    return self._pmap(lambda j: try_agreement(qa, self._gallery_grey(cands[j]), vs[j].H, reg, rectify=self.store.local.rectify, **kwargs), js)
 
 @patch
 def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to verify them
@@ -379,7 +386,7 @@ def _rerank(self:Searcher, q_local, cands:list, # candidates in the order to ver
     "Verify `cands` in order, `dense_k` at a time, until one is decisively verified or `rerank_k` are done; re-order them"
     if not cands: return cands, False, route
     loc,dense = self.store.local,q_image is not None and all(h.get('path') for h in cands)
-    qa = full_grey(q_image, loc.rectify) if dense else None
+    qa = work_grey(q_image, loc.rectify) if dense else None # resized once for every comparison
     vs,agr,scr = [],{},{}
     for s in range(0, min(len(cands), self.rerank_k), self.dense_k):
         batch = cands[s:min(s+self.dense_k, self.rerank_k)]

@@ -8,7 +8,7 @@ import concurrent.futures, multiprocessing, resource, tempfile, time
 from pathlib import Path
 import numpy as np, pandas as pd
 from .index import STORES, QdrantStore, close_qdrant, latency_ms, sparse_words
-from .verify import LocalFeatureStore, compute_features, local_features, verify_pair, distinct_inliers
+from .verify import LocalFeatures, LocalFeatureStore, compute_features, local_features, verify_pair, distinct_inliers
 from .words import WordIndex, default_vocabulary
 
 # %% auto #0
@@ -18,30 +18,32 @@ __all__ = ['bytes_per_document', 'capacity_plan', 'bench_store', 'bench_stores']
 def bytes_per_document(paths:list, # gallery images to measure on (a dozen is plenty)
                        d:int=2048, # embedding size (ResNet-50: 2048; ResNet-18: 512)
                        workers:int=2)->dict: # processes computing local features
-    "Bytes per image of the embedding, visual words and local features, measured on `paths` as an index saves them"
-    feats = compute_features(paths, workers)
+    "Bytes per image of the embedding, visual words, local features and grey images (dense agreement's), measured on `paths` as an index saves them"
+    feats = compute_features(paths, workers, grey=True)
     ids = np.arange(len(paths))
     local = LocalFeatureStore('orb'); local.add(ids, feats)
     words = WordIndex(default_vocabulary()); words.add(ids, feats)
+    bare = LocalFeatureStore('orb'); bare.add(ids, [LocalFeatures(f.xy, f.desc, f.size, f.scale) for f in feats]) # the same without the grey images
     with tempfile.TemporaryDirectory() as td:
-        n_local,n_words = local.save(Path(td)/'local.npz').stat().st_size,words.save(Path(td)/'words.npz').stat().st_size
+        n_all,n_local,n_words = (x.save(Path(td)/f'{k}.npz').stat().st_size for k,x in dict(all=local, local=bare, words=words).items())
     return dict(keypoints=round(float(np.mean([len(f) for f in feats]))), embedding=4*d,
-                words=round(n_words/len(paths)), local=round(n_local/len(paths)))
+                words=round(n_words/len(paths)), local=round(n_local/len(paths)), grey=round((n_all-n_local)/len(paths)))
 
 # %% ../nbs/06b_scale.ipynb #f2d04aa9
 def capacity_plan(n_docs:int=100_000_000, # gallery images
-                  per_doc:dict|None=None, # bytes per image of `embedding`, `words`, `local` (from `bytes_per_document`)
+                  per_doc:dict|None=None, # bytes per image of `embedding`, `words`, `local`, `grey` (from `bytes_per_document`)
                   d:int=2048, # embedding size
                   replicas:int=2, # copies of every shard (availability, query throughput)
                   shard_docs:int=10_000_000, # images per vector-database shard
                   node_ram_gb:int=256)->pd.DataFrame: # RAM of one database node
     "Where each part of a gallery of `n_docs` lives and what it costs, one row per part"
-    per_doc = per_doc or dict(embedding=4*d, words=20_000, local=40_000)
+    per_doc = {**dict(embedding=4*d, words=20_000, local=40_000, grey=150_000), **(per_doc or {})}
     rows = [('embedding, int8 in RAM (scalar quantisation)', d, 'vector database RAM'),
             ('embedding, float32 (rescoring)', per_doc['embedding'], 'vector database disk'),
             ('HNSW graph (m=16)', 2*16*4 + 16*4, 'vector database RAM'),
             ('visual words (inverted file)', per_doc['words'], 'words shards, RAM'),
-            ('local features', per_doc['local'], 'object store / disk, memory-mapped by verifiers')]
+            ('local features', per_doc['local'], 'object store / disk, memory-mapped by verifiers'),
+            ('grey images (dense agreement)', per_doc['grey'], 'object store / disk, memory-mapped by verifiers')]
     df = pd.DataFrame(rows, columns=['part', 'bytes_per_doc', 'lives_in'])
     df['total_gb'] = (df.bytes_per_doc*n_docs/1e9).round(1)
     df['with_replicas_gb'] = (df.total_gb*replicas).round(1)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import collections, concurrent.futures as cf, json, logging, multiprocessing as mp, os, threading, time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 import numpy as np, cv2, faiss
 from PIL import Image
 from fastcore.basics import patch, store_attr
@@ -15,11 +16,11 @@ from .data import load_image, ImageLoadError, to_rgb
 from .rectify import load_prepared, file_key, RECTIFY_MODES
 
 # %% auto #0
-__all__ = ['logger', 'METHODS', 'FORMAT_VERSION', 'DESC_BYTES', 'SHARPNESS_MIN', 'GREY_CACHE_MB', 'AGREEMENT_BLURS', 'BLUR_GATE',
-           'AGREEMENT_Q', 'LocalFeatures', 'local_features', 'capture_quality', 'match_features', 'Verification',
-           'verify_pair', 'distinct_inliers', 'full_grey', 'clear_grey_cache', 'patch_ncc', 'agreement',
-           'try_agreement', 'shortlist_region', 'agreement_region', 'LocalFeatureError', 'LocalFeatureStore',
-           'compute_features', 'verify_shortlist', 'brute_force', 'plot_matches']
+__all__ = ['logger', 'METHODS', 'FORMAT_VERSION', 'DESC_BYTES', 'SHARPNESS_MIN', 'GREY_CACHE_MB', 'WORK_SIDE', 'AGREEMENT_BLURS',
+           'BLUR_GATE', 'AGREEMENT_Q', 'LocalFeatures', 'local_features', 'capture_quality', 'match_features',
+           'Verification', 'verify_pair', 'distinct_inliers', 'Grey', 'work_grey', 'full_grey', 'clear_grey_cache',
+           'patch_ncc', 'agreement', 'try_agreement', 'shortlist_region', 'agreement_region', 'LocalFeatureError',
+           'LocalFeatureStore', 'compute_features', 'verify_shortlist', 'brute_force', 'plot_matches']
 
 # %% ../nbs/03a_verify.ipynb #ffe45a94
 logger = logging.getLogger(__name__)
@@ -54,10 +55,11 @@ class LocalFeatures:
     scale:float=1. # resized / original
     n_own:int|None=None # with a blurred copy's keypoints (`local_features(blur=)`): how many of them, the first, are the image's own
     quality:dict|None=None # the image's `capture_quality`, when `compute_features(quality=True)` measured it (not saved)
+    grey:Grey|None=None # the image as `agreement` compares it (`work_grey`), when `compute_features(grey=True)` kept it: a gallery's is saved with its features
     def __len__(self): return len(self.xy)
     def __repr__(self): return f"LocalFeatures({len(self)} keypoints, {self.desc.shape[1]}-byte descriptors, {self.size[0]}x{self.size[1]})"
     @property
-    def nbytes(self)->int: return self.xy.nbytes + self.desc.nbytes
+    def nbytes(self)->int: return self.xy.nbytes + self.desc.nbytes + (0 if self.grey is None else self.grey.a.nbytes)
     def own(self)->LocalFeatures: # the image's own keypoints, without a blurred copy's
         return self if self.n_own is None else LocalFeatures(self.xy[:self.n_own], self.desc[:self.n_own], self.size, self.scale)
 
@@ -186,27 +188,41 @@ def distinct_inliers(vs:list, # `Verification`s of one query against each candid
     return np.array([int((tot[v.query_inliers] - 1 <= tolerance).sum()) for v,g in zip(vs, groups)], np.int64)
 
 # %% ../nbs/03a_verify.ipynb #2bc59de0
-GREY_CACHE_MB = 256 # memory `full_grey` keeps the grey copies of image files in (least recently used dropped first; 0: none)
-_GREYS,_GREYS_LOCK = collections.OrderedDict(),threading.Lock() # (path, mtime, size, rectify) -> read-only grey array
+GREY_CACHE_MB = 256 # memory `work_grey` keeps the grey copies of image files in (least recently used dropped first; 0: none)
+WORK_SIDE = 480 # long side, px, at most of the grey images `agreement` compares (the local features' frame): a gallery's are saved with the index
+_GREYS,_GREYS_LOCK = collections.OrderedDict(),threading.Lock() # (path, mtime, size, rectify, side) -> read-only `Grey`
 
-def full_grey(img, rectify:str='off')->np.ndarray:
-    "`img` (path, PIL image or array) as a grey uint8 array at its original size (files rectified on load if `rectify` is 'auto'; kept in memory, see `GREY_CACHE_MB`)"
-    if isinstance(img, np.ndarray) and img.ndim==2 and img.dtype==np.uint8: return img
+class Grey(NamedTuple):
+    "An image as `agreement` compares it"
+    a:np.ndarray # uint8 [h, w] grey
+    scale:float # its pixels per pixel of the original image (1: the original's size)
+
+def work_grey(img, # a path, PIL image, array (HxW grey, HxWx3 RGB) or `Grey` (returned as it is)
+              rectify:str='off', # image files: 'auto' rectifies them on load (as `load_prepared`)
+              side:int|None=WORK_SIDE, # long side at most (never enlarged); None: the original's size
+             )->Grey:
+    "`img` as a grey uint8 array, its long side at most `side`, with its scale from the original (image files are kept in memory, see `GREY_CACHE_MB`)"
+    if isinstance(img, Grey): return img
     key = file_key(img) if isinstance(img, (str, Path)) and GREY_CACHE_MB>0 else None # unreadable: loading it raises the error users see
-    if key is not None: key += (rectify,) # the same file prepared otherwise is another copy
+    if key is not None: key += (rectify, side) # the same file prepared otherwise is another copy
     with _GREYS_LOCK:
         if key in _GREYS: _GREYS.move_to_end(key); return _GREYS[key]
-    a = _grey(img, 1<<30, False, rectify)[0]
-    if key is None or a.nbytes > GREY_CACHE_MB*2**20: return a
-    a.flags.writeable = False # shared by every caller
+    g = Grey(*_grey(img, side or 1<<30, False, rectify))
+    if key is None or g.a.nbytes > GREY_CACHE_MB*2**20: return g
+    g.a.flags.writeable = False # shared by every caller
     with _GREYS_LOCK:
-        _GREYS[key] = a
-        used = sum(v.nbytes for v in _GREYS.values())
-        while used > GREY_CACHE_MB*2**20: used -= _GREYS.popitem(last=False)[1].nbytes
-    return a
+        _GREYS[key] = g
+        used = sum(v.a.nbytes for v in _GREYS.values())
+        while used > GREY_CACHE_MB*2**20: used -= _GREYS.popitem(last=False)[1].a.nbytes
+    return g
+
+def full_grey(img, rectify:str='off')->np.ndarray:
+    "`img` (path, PIL image or array) as a grey uint8 array at its original size (`work_grey` with no size limit)"
+    if isinstance(img, np.ndarray) and img.ndim==2 and img.dtype==np.uint8: return img
+    return work_grey(img, rectify, None).a
 
 def clear_grey_cache():
-    "Drop the grey copies `full_grey` keeps"
+    "Drop the grey copies `work_grey` keeps"
     with _GREYS_LOCK: _GREYS.clear()
 
 def _bandpass(a:np.ndarray, sigma:float)->np.ndarray:
@@ -218,12 +234,13 @@ def _blocks(x:np.ndarray, p:int)->np.ndarray:
     h,w = x.shape[0]//p*p, x.shape[1]//p*p
     return x[:h,:w].reshape(h//p, p, w//p, p).transpose(0,2,1,3).reshape(h//p, w//p, p*p)
 
+
 # %% ../nbs/03a_verify.ipynb #8521b8df
 AGREEMENT_BLURS = (1., 2., 3.) # blurs `patch_ncc` tries on the sharper of the two images, px of its 400-px working frame
 BLUR_GATE = 1.2 # ...when it has at least this much more fine detail (`_fine_detail`) than the other
 
-def patch_ncc(query, # the query: path, PIL image or array (original pixels, as `Verification.H` expects)
-              gallery, # the candidate: path, PIL image or array
+def patch_ncc(query, # the query: path, PIL image, array (original pixels, as `Verification.H` expects) or its `work_grey`
+              gallery, # the candidate: path, PIL image, array or `work_grey` (e.g. `LocalFeatures.grey`)
               H:np.ndarray, # 3x3 homography, query pixels -> candidate pixels (`verify_pair`'s)
               region=None, # [n, 2] query points (original pixels) spanning the document; default: the whole query
               work:int=400, # long side of the working frame (the region's bounding box), px
@@ -235,13 +252,16 @@ def patch_ncc(query, # the query: path, PIL image or array (original pixels, as 
               rectify:str='off', # image files: as the features were made ('auto': rectified on load)
               blurs=AGREEMENT_BLURS, # Gaussian blurs (px of the working frame) tried on the sharper image; `()`: compare as they are
               blur_gate:float=BLUR_GATE, # try them only if the sharper image has this many times the other's fine detail
+              side:int|None=WORK_SIDE, # images are compared at most this long (`work_grey`); None: at their original size
              )->np.ndarray: # NCC per patch
     "Zero-mean NCC of band-passed patches of `query` warped onto `gallery`, inside the document `region`"
     if H is None or not np.isfinite(H).all(): return np.zeros(0, np.float32)
-    q,g = full_grey(query, rectify).astype(np.float32),full_grey(gallery, rectify).astype(np.float32)
-    pts = np.float64([[0,0],[q.shape[1],0],[q.shape[1],q.shape[0]],[0,q.shape[0]]]) if region is None else np.asarray(region, np.float64).reshape(-1,2)
+    Q,G = work_grey(query, rectify, side),work_grey(gallery, rectify, side)
+    q,g = Q.a.astype(np.float32),G.a.astype(np.float32)
+    H = np.diag([G.scale, G.scale, 1.]) @ np.asarray(H, np.float64) @ np.diag([1/Q.scale, 1/Q.scale, 1.]) # between the images compared
+    pts = np.float64([[0,0],[q.shape[1],0],[q.shape[1],q.shape[0]],[0,q.shape[0]]]) if region is None else np.asarray(region, np.float64).reshape(-1,2)*Q.scale
     if len(pts)<3: return np.zeros(0, np.float32)
-    gp = cv2.perspectiveTransform(pts[None], np.asarray(H, np.float64))[0]
+    gp = cv2.perspectiveTransform(pts[None], H)[0]
     gp = gp[np.isfinite(gp).all(1)]; gp = np.clip(gp, 0, [g.shape[1]-1, g.shape[0]-1]) if len(gp) else gp
     if len(gp)<3: return np.zeros(0, np.float32)
     (x0,y0),(x1,y1) = gp.min(0),gp.max(0)
@@ -286,7 +306,7 @@ def _fine_detail(x:np.ndarray, M:np.ndarray, patch:int, sigma:float)->float:
 # %% ../nbs/03a_verify.ipynb #1a4417fd
 AGREEMENT_Q = 0.1 # quantile of the patch NCCs that `agreement` reports
 
-def agreement(query, gallery, # path, PIL image or array of each (original pixels)
+def agreement(query, gallery, # path, PIL image, array (original pixels) or `work_grey` of each
               H:np.ndarray, # query pixels -> candidate pixels, e.g. `Verification.H`
               region=None, # [n, 2] query points spanning the document (default: the whole query)
               q:float=AGREEMENT_Q, # quantile of the patch NCCs
@@ -299,7 +319,8 @@ def agreement(query, gallery, # path, PIL image or array of each (original pixel
 def try_agreement(query, gallery, H, region=None, **kwargs)->float|None: # `agreement`'s arguments
     "`agreement`, or None with a warning naming `gallery` when an image cannot be read (a search goes on without it)"
     try: return agreement(query, gallery, H, region, **kwargs)
-    except (ImageLoadError, OSError, cv2.error) as e: logger.warning(f"{gallery}: no agreement ({e})"); return None
+    except (ImageLoadError, OSError, cv2.error) as e:
+        logger.warning(f"{gallery if isinstance(gallery, (str, Path)) else 'a gallery image'}: no agreement ({e})"); return None
 
 def shortlist_region(q:LocalFeatures, # the query's features
                      vs:list)->np.ndarray: # its `Verification`s against a shortlist; returns [n, 2] query points (original pixels)
@@ -378,6 +399,11 @@ def save(self:LocalFeatureStore, fn)->Path:
                 desc=np.concatenate([f.desc for f in fs]+[np.zeros((0,w), np.uint8)]).astype(np.uint8),
                 size=np.array([f.size for f in fs], np.int32).reshape(-1, 2), scale=np.array([f.scale for f in fs], np.float32),
                 info=np.array(json.dumps(dict(format_version=FORMAT_VERSION, **self.params))))
+    gs = [f.grey for f in fs]
+    if any(g is not None for g in gs): # the images as `agreement` compares them, (0, 0) where an image has none
+        arrs.update(grey=np.concatenate([g.a.ravel() for g in gs if g is not None]).astype(np.uint8),
+                    grey_shape=np.array([(0,0) if g is None else g.a.shape for g in gs], np.int32).reshape(-1, 2),
+                    grey_scale=np.array([0. if g is None else g.scale for g in gs], np.float64))
     with atomic_write(fn, 'wb') as f: np.savez(f, **arrs)
     return Path(fn)
 
@@ -402,18 +428,20 @@ def _npz_memmap(fn, names)->dict:
 @patch(cls_method=True)
 def load(cls:LocalFeatureStore, fn, # a file written by `LocalFeatureStore.save`
          expect_method:str|None=None, # refuse features of another method
-         mmap:bool=False): # memory-map keypoints and descriptors (uncompressed .npz members) instead of reading them into RAM
+         mmap:bool=False): # memory-map keypoints, descriptors and grey images (uncompressed .npz members) instead of reading them into RAM
     "Load and check a local-feature file"
     fn = Path(fn)
     if not fn.is_file(): raise FileNotFoundError(f"local-feature file {fn} not found")
     with open(fn, 'rb') as f:
         if f.read(2)!=b'PK': raise LocalFeatureError(f"{fn} is not a readable .npz (not a zip archive); recompute the local features")
     try:
-        with np.load(fn, allow_pickle=False) as z: a = {k:(None if mmap and k in ('xy','desc') else z[k]) for k in z.files}
-        if mmap: a.update(_npz_memmap(fn, ('xy','desc')))
+        with np.load(fn, allow_pickle=False) as z:
+            big = [k for k in ('xy','desc','grey') if mmap and k in z.files]
+            a = {k:(None if k in big else z[k]) for k in z.files}
+        if mmap: a.update(_npz_memmap(fn, big))
     except ValueError as e: raise LocalFeatureError(f"{fn} cannot be loaded without pickle ({e}); recompute the local features") from None
     except Exception as e: raise LocalFeatureError(f"{fn} is not a readable .npz ({type(e).__name__}); recompute the local features") from None
-    missing = [k for k in ('ids','offsets','xy','desc','size','scale','info') if k not in a]
+    missing = [k for k in ('ids','offsets','xy','desc','size','scale','info') if k not in a] + [k for k in ('grey_shape','grey_scale') if 'grey' in a and k not in a]
     if missing: raise LocalFeatureError(f"{fn} lacks arrays {missing}; recompute the local features")
     info = json.loads(str(a['info']))
     if info.get('format_version', 0) > FORMAT_VERSION:
@@ -423,21 +451,26 @@ def load(cls:LocalFeatureStore, fn, # a file written by `LocalFeatureStore.save`
     ids,off = a['ids'],a['offsets']
     ok = (len(off)==len(ids)+1 and off[0]==0 and off[-1]==len(a['xy'])==len(a['desc']) and (np.diff(off)>=0).all()
           and len(a['size'])==len(a['scale'])==len(ids) and a['desc'].shape[1:]==(DESC_BYTES[info['method']],) and len(np.unique(ids))==len(ids))
-    if not ok: raise LocalFeatureError(f"{fn}: arrays are inconsistent (ids, offsets, keypoints, descriptors); recompute the local features")
+    gn = np.prod(a['grey_shape'], 1).astype(np.int64) if 'grey' in a else None
+    if gn is not None: ok = ok and len(gn)==len(a['grey_scale'])==len(ids) and (gn>=0).all() and gn.sum()==len(a['grey'])
+    if not ok: raise LocalFeatureError(f"{fn}: arrays are inconsistent (ids, offsets, keypoints, descriptors, grey images); recompute the local features")
+    go = np.concatenate([[0], np.cumsum(gn)]) if gn is not None else None
     s = cls(**{k:info[k] for k in ('method','max_side','n_features','clahe')}, rectify=info.get('rectify', 'off'), # older files: images as they were,
             coarse_side=info.get('coarse_side', 0)) # and one scale
     for j,i in enumerate(ids.tolist()):
-        s.feats[i] = LocalFeatures(a['xy'][off[j]:off[j+1]], a['desc'][off[j]:off[j+1]], tuple(int(x) for x in a['size'][j]), float(a['scale'][j]))
+        g = Grey(a['grey'][go[j]:go[j+1]].reshape(a['grey_shape'][j]), float(a['grey_scale'][j])) if go is not None and gn[j] else None
+        s.feats[i] = LocalFeatures(a['xy'][off[j]:off[j+1]], a['desc'][off[j]:off[j+1]], tuple(int(x) for x in a['size'][j]), float(a['scale'][j]), grey=g)
     return s
 
 # %% ../nbs/03a_verify.ipynb #2eec3ded
 def _features_task(args)->LocalFeatures:
     fn,params = args
-    params = dict(params); quality = params.pop('quality', False)
+    params = dict(params); quality,grey = params.pop('quality', False),params.pop('grey', False)
     try:
-        img = load_prepared(fn, params['rectify']) # loaded (and rectified) once, for the features and the quality
+        img = load_prepared(fn, params['rectify']) # loaded (and rectified) once, for the features, the quality and the grey image
         f = local_features(img, **params)
         if quality: f.quality = capture_quality(img)
+        if grey: f.grey = work_grey(img)
         return f
     except (ImageLoadError, OSError, cv2.error) as e:
         logger.warning(f"{fn}: no local features ({e})")
@@ -452,9 +485,10 @@ def compute_features(paths:list, # image files
                      workers:int=2, # processes (0 or 1: in this process)
                      blur:float=0., # queries: `local_features`' blurred copy too
                      quality:bool=False, # also measure each image's `capture_quality` (into `LocalFeatures.quality`): gallery images
+                     grey:bool=False, # also keep each image as `agreement` compares it (`work_grey`, into `LocalFeatures.grey`): gallery images
                      **params)->list: # `local_features` arguments; returns `LocalFeatures` per path
     "Local features of many image files, in a small process pool"
-    params = {**LocalFeatureStore(**params).params, **({'blur': blur} if blur else {}), **({'quality': True} if quality else {})}
+    params = {**LocalFeatureStore(**params).params, **({'blur': blur} if blur else {}), **({'quality': True} if quality else {}), **({'grey': True} if grey else {})}
     tasks = [(str(p), params) for p in paths]
     out = []
     with progress(total=len(tasks), unit='img', desc=f"{params['method']} features") as bar: # closed before any error, so the fix is the last line a user sees
@@ -473,7 +507,7 @@ def compute_features(paths:list, # image files
 # %% ../nbs/03a_verify.ipynb #955ad505
 def _agreements(q, vs, dist, query_img, images, dense_k:int=SearchConfig.dense_k, min_inliers:int=SearchConfig.dense_min_inliers, rectify:str='off')->list:
     "Dense agreement of the best `dense_k` of `vs` (by `dist`, then inliers) on the shortlist's region; -1: not measured"
-    qa,reg = full_grey(query_img, rectify),agreement_region(q, vs, rectify)
+    qa,reg = work_grey(query_img, rectify),agreement_region(q, vs, rectify)
     agr = [-1.]*len(vs)
     for j in sorted(range(len(vs)), key=lambda j: (-dist[j], -vs[j].inliers))[:dense_k]:
         if vs[j].H is None or vs[j].inliers<min_inliers: continue
