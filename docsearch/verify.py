@@ -17,9 +17,9 @@ from .rectify import load_prepared, file_key, RECTIFY_MODES
 
 # %% auto #0
 __all__ = ['logger', 'METHODS', 'FORMAT_VERSION', 'DESC_BYTES', 'SHARPNESS_MIN', 'GREY_CACHE_MB', 'WORK_SIDE', 'AGREEMENT_BLURS',
-           'BLUR_GATE', 'AGREEMENT_Q', 'LocalFeatures', 'local_features', 'capture_quality', 'match_features',
-           'Verification', 'verify_pair', 'distinct_inliers', 'Grey', 'work_grey', 'full_grey', 'clear_grey_cache',
-           'patch_ncc', 'agreement', 'try_agreement', 'shortlist_region', 'agreement_region', 'LocalFeatureError',
+           'BLUR_GATE', 'AGREEMENT_Q', 'Grey', 'LocalFeatures', 'local_features', 'capture_quality', 'match_features',
+           'Verification', 'verify_pair', 'distinct_inliers', 'work_grey', 'full_grey', 'clear_grey_cache', 'patch_ncc',
+           'agreement', 'try_agreement', 'shortlist_region', 'agreement_region', 'LocalFeatureError',
            'LocalFeatureStore', 'compute_features', 'verify_shortlist', 'brute_force', 'plot_matches']
 
 # %% ../nbs/03a_verify.ipynb #ffe45a94
@@ -46,6 +46,11 @@ def _grey(img, # a path, PIL image or array (HxW grey, HxWx3 RGB)
     return a, s
 
 # %% ../nbs/03a_verify.ipynb #98d6194c
+class Grey(NamedTuple):
+    "An image as `agreement` compares it"
+    a:np.ndarray # uint8 [h, w] grey
+    scale:float # its pixels per pixel of the original image (1: the original's size)
+
 @dataclass
 class LocalFeatures:
     "Keypoints and descriptors of one image"
@@ -192,11 +197,6 @@ GREY_CACHE_MB = 256 # memory `work_grey` keeps the grey copies of image files in
 WORK_SIDE = 480 # long side, px, at most of the grey images `agreement` compares (the local features' frame): a gallery's are saved with the index
 _GREYS,_GREYS_LOCK = collections.OrderedDict(),threading.Lock() # (path, mtime, size, rectify, side) -> read-only `Grey`
 
-class Grey(NamedTuple):
-    "An image as `agreement` compares it"
-    a:np.ndarray # uint8 [h, w] grey
-    scale:float # its pixels per pixel of the original image (1: the original's size)
-
 def work_grey(img, # a path, PIL image, array (HxW grey, HxWx3 RGB) or `Grey` (returned as it is)
               rectify:str='off', # image files: 'auto' rectifies them on load (as `load_prepared`)
               side:int|None=WORK_SIDE, # long side at most (never enlarged); None: the original's size
@@ -233,7 +233,6 @@ def _blocks(x:np.ndarray, p:int)->np.ndarray:
     "[H, W] -> [H//p, W//p, p*p]: non-overlapping `p`x`p` patches"
     h,w = x.shape[0]//p*p, x.shape[1]//p*p
     return x[:h,:w].reshape(h//p, p, w//p, p).transpose(0,2,1,3).reshape(h//p, w//p, p*p)
-
 
 # %% ../nbs/03a_verify.ipynb #8521b8df
 AGREEMENT_BLURS = (1., 2., 3.) # blurs `patch_ncc` tries on the sharper of the two images, px of its 400-px working frame
