@@ -21,7 +21,7 @@ from .features import Embeddings, embed_images, list_images
 from .index import ClassIndexStore, IndexFormatError, index_lock
 from .rectify import Rectifier, RECTIFY_MODES
 from .verify import (verify_pair, distinct_inliers, compute_features, plot_matches, METHODS, agreement, try_agreement,
-                              agreement_region, Verification, full_grey, work_grey)
+                              agreement_region, Verification, full_grey, work_grey, capture_quality, SHARPNESS_MIN)
 
 # %% auto #0
 __all__ = ['logger', 'SHORTLISTS', 'ROUTE_VOTES', 'SCREEN', 'NOT_CALIBRATED', 'COHORT_WEIGHTS', 'to_image', 'SearchResult',
@@ -82,6 +82,7 @@ class SearchResult:
     rerank:str|None=None # local features the hits were re-ranked with ('orb', 'sift'), or None
     note:str|None=None # why no match could be claimed (no calibrated threshold, no verification), if so
     shortlist:str|None=None # where the verified candidates came from: 'both', 'words' or 'embedding'
+    quality:dict|None=None # the query's `capture_quality` as prepared (sharpness, brightness, issues: 'blurred'); each hit's capture on file has its own, where the index keeps its image
 
     @property
     def doc_type(self)->str|None: return self.predicted[0][0] if self.predicted else None
@@ -91,12 +92,13 @@ class SearchResult:
     def to_dict(self)->dict:
         d = dict(query=self.query, predicted=[[c, round(float(p), 4)] for c,p in self.predicted], searched=self.searched,
                  matched=self.matched, verified=self.verified,
-                 hits=[{k:h.get(k) for k in ('path','doc_type','doc_id','distance','inliers','agreement','words_score','rank')} for h in self.hits])
+                 hits=[{k:h.get(k) for k in ('path','doc_type','doc_id','distance','inliers','agreement','words_score','rank','quality')} for h in self.hits])
         for h in d['hits']:
             h['distance'] = round(float(h['distance']), 4)
             if h['words_score'] is not None: h['words_score'] = round(float(h['words_score']), 4)
         if self.error: d['error'] = self.error
         if self.note: d['note'] = self.note
+        if self.quality: d['quality'] = self.quality
         return d
 
 # %% ../nbs/05_retrieval.ipynb #c7edf34f
@@ -460,12 +462,21 @@ def search(self:Searcher, query, # a path, PIL image or array, or a list of them
         t1 = time.perf_counter()
         r = self.search_embedding(e, p, top_k, top_n_classes, match_threshold, q_local=ql, q_image=qa)
         t2 = time.perf_counter()
+        quality = capture_quality(qa if qa is not None else im) # about 1 ms: a blurred query or capture on file explains many misses
+        for h in r['hits']: h['quality'] = self._gallery_quality(h)
         note = None if r['verified'] or self.calibrated else NOT_CALIBRATED
         if note: r['matched'] = False
         tms = dict(tm, search=(t2-t1)*1e3) if ql is None else dict(tm, features=(t1-t0)*1e3, search=(t2-t1)*1e3)
         out.append(SearchResult(_qname(q), **r, timings=tms, note=note, rerank=self.rerank if ql is not None else None,
-                                shortlist=self.shortlist if ql is not None else None))
+                                shortlist=self.shortlist if ql is not None else None, quality=quality))
     return out[0] if single else out
+
+@patch
+def _gallery_quality(self:Searcher, h:dict)->dict|None:
+    "`capture_quality` of hit `h`'s capture on file, from the image the index keeps (None without one: no file is read)"
+    loc = self.store.local
+    g = loc[h['id']].grey if loc is not None and h.get('id') is not None and h['id'] in loc else None
+    return None if g is None else capture_quality(g.a)
 
 # %% ../nbs/05_retrieval.ipynb #5a0643dd
 @dataclass
@@ -684,13 +695,17 @@ def query_paths(query:str)->list:
     if p.is_file() and p.suffix.lower() not in ('.txt','.lst','.json','.csv'): return [p]
     return list_images(p)
 
+def _blurred(q:dict|None)->bool: return bool(q) and 'blurred' in q.get('issues', ())
+
 def format_result(r:SearchResult)->str:
     "One result as `docsearch_search` prints it without `--json`: the verdict, the predicted types, then one line per hit"
     if r.error: return f"{r.query}\n  ERROR {r.error}"
     pred = ', '.join(f'{c} {p:.2f}' for c,p in r.predicted[:3])
     lines = [f"{r.query}\n  {'MATCH' if r.matched else 'no match'} (threshold {r.threshold:.3f}); predicted {pred}; searched {', '.join(r.searched)}"]
     lines[0] += f"; verified by {r.rerank} ({'yes' if r.verified else 'no'})" if r.rerank else ''
-    lines += [f"  {h['rank']:>2}. {h['distance']:.3f}  {'' if h.get('inliers') is None else str(h['inliers'])+' inl. '}{h['doc_type']:<24} {str(h.get('doc_id')):<14} {h['path']}" for h in r.hits]
+    if _blurred(r.quality): lines[0] += f"\n  the query looks blurred (sharpness {r.quality['sharpness']:.0f} < {SHARPNESS_MIN:.0f}): a sharper capture is found more reliably"
+    lines += [f"  {h['rank']:>2}. {h['distance']:.3f}  {'' if h.get('inliers') is None else str(h['inliers'])+' inl. '}{h['doc_type']:<24} {str(h.get('doc_id')):<14} {h['path']}"
+              + (' (capture on file blurred)' if _blurred(h.get('quality')) else '') for h in r.hits]
     return '\n'.join(lines)
 
 # %% ../nbs/05_retrieval.ipynb #ceaa55a2

@@ -42,8 +42,20 @@ def _label(doc_type)->str: return str(doc_type).replace('_', ' ')
 
 def _doc(h:dict)->str: return f"{h.get('doc_id') or 'id ' + str(h.get('id'))} ({_label(h['doc_type'])})"
 
+def _blur_note(d:dict)->str:
+    "What capture quality says about a result that is not a match: a blurred query, or a blurred capture on file among its hits"
+    blurred = lambda q: bool(q) and 'blurred' in q.get('issues', ())
+    if blurred(d.get('quality')): return ' This image looks blurred: a sharper capture of the document is found more reliably.'
+    on_file = [h for h in d.get('hits') or [] if blurred(h.get('quality'))]
+    return f" The capture on file of {_doc(on_file[0])} looks blurred, which can hide a match: compare it by eye." if on_file else ''
+
 def verdict(d:dict)->dict: # `level`, `headline`, `detail`, `type`
     "Plain-words reading of a search result `d` (from `SearchResult.to_dict`) for an analyst"
+    v = _verdict(d)
+    if v['level'] in ('none', 'check') and d.get('hits'): v['detail'] += _blur_note(d)
+    return v
+
+def _verdict(d:dict)->dict:
     if d.get('error'): return dict(level='error', headline='This image could not be searched', detail=d['error'], type='')
     typ = f"Document type: {_label(d['predicted'][0][0])} ({d['predicted'][0][1]:.0%} sure)." if d.get('predicted') else ''
     hits = d.get('hits') or []
@@ -467,6 +479,7 @@ function hitItem(h, best) {
   const score = ["distance " + h.distance.toFixed(3)];
   if (h.inliers !== null && h.inliers !== undefined) score.push(h.inliers ? h.inliers + " matching points" : "no matching points");
   if (typeof h.agreement === "number" && h.agreement >= 0) score.push("agreement " + h.agreement.toFixed(2));
+  if (h.quality && h.quality.issues.includes("blurred")) score.push("capture on file blurred");
   li.append(img, el("div", "", "#" + h.rank + " " + (h.doc_id || "id " + h.id)), el("div", "", h.doc_type.replaceAll("_", " ")), el("div", "score", score.join(", ")));
   return li;
 }
