@@ -105,7 +105,7 @@ def _summary(ev:dict, # the evaluation as saved (`evaluation.json`)
     return dict(n_queries=ev['settings']['n_on_file']+ev['settings']['n_not_on_file'], n_on_file=ev['settings']['n_on_file'],
                 n_not_on_file=ev['settings']['n_not_on_file'], **{k_:ev.get(k_) for k_ in keys}, rerank=_rerank(cfg),
                 baselines={n:{k_:b.get(k_) for k_ in ('class_top1','recall_at_1','map','fmr','fnmr','ms_p50')} for n,b in ev['baselines'].items()},
-                latency=ev['speed']['latency'], per_condition=ev['per_condition'], shortlist=ev.get('shortlist', {}),
+                latency=ev['speed']['latency'], per_condition=ev['per_condition'], misses=ev.get('misses'), shortlist=ev.get('shortlist', {}),
                 steps={n:dict(seconds=s_['seconds'], reused=s_['reused']) for n,s_ in steps.items()},
                 training=steps['train']['facts'], calibration=ev['settings']['calibration'], settings=cfg.to_dict(), config=str(P['art']/'config.yaml'),
                 figures=[str(f) for f in figs], eval_figures=steps['evaluate']['facts']['figures'], evaluation=str(P['eval']),

@@ -17,7 +17,7 @@ from .model import load_checkpoint
 from .features import Embeddings, embed_images, save_embeddings, load_embeddings
 from .index import ClassIndexStore
 from .retrieval import Searcher, threshold_for_fmr, thumbnail, merge_shortlists
-from .verify import LocalFeatureStore, compute_features, brute_force
+from .verify import LocalFeatureStore, compute_features, brute_force, capture_quality, SHARPNESS_MIN
 from .rectify import trained_rectify
 
 # %% auto #0
@@ -284,12 +284,12 @@ def _cached_hashes(paths:list, tag:str, cache_dir)->tuple: # (hashes, ms per ima
 # %% ../nbs/05a_evaluate.ipynb #fea83f3a
 def _cached_local(paths:list, method:str, cache_dir, workers:int=2, rectify:str='off',
                   blur:float=0.)->LocalFeatureStore: # queries: `local_features`' blurred copy too
-    "Local features of `paths` as a store with ids 0..n-1, read from `cache_dir` when made from the same files and settings"
+    "Local features of `paths` as a store with ids 0..n-1 (a gallery's with their grey images), read from `cache_dir` when made from the same files and settings"
     st = LocalFeatureStore(method, rectify=rectify)
-    key = hashlib.sha256(('\n'.join(map(str, paths))+json.dumps(dict(st.params, **({'blur': blur} if blur else {})), sort_keys=True)).encode()).hexdigest()[:16]
+    key = hashlib.sha256(('\n'.join(map(str, paths))+json.dumps(dict(st.params, **({'blur': blur} if blur else {'grey': True})), sort_keys=True)).encode()).hexdigest()[:16]
     fn = Path(cache_dir)/f'local-{method}-{key}.npz' if cache_dir else None
     if fn is not None and fn.is_file(): return LocalFeatureStore.load(fn, expect_method=method)
-    st.add(np.arange(len(paths)), compute_features(list(paths), max(workers, 2), blur=blur, **st.params))
+    st.add(np.arange(len(paths)), compute_features(list(paths), max(workers, 2), blur=blur, grey=not blur, **st.params)) # a gallery keeps its grey images, as an index does
     if fn is not None: st.save(fn)
     return st
 
@@ -333,7 +333,7 @@ class EvalReport:
         gain = {n:round(self.metrics['recall_at_1']-b['recall_at_1'], 4) for n,b in self.baselines.items()
                 if b.get('recall_at_1') is not None and self.metrics.get('recall_at_1') is not None}
         return dict(self.metrics, baselines=self.baselines, recall_at_1_gain=gain, per_condition=self.per_condition().to_dict('index'),
-                    shortlist=self.shortlist, speed=self.speed, settings=self.settings)
+                    misses=self.misses(), shortlist=self.shortlist, speed=self.speed, settings=self.settings)
 
     def __repr__(self): return f"EvalReport({self.settings.get('checkpoint')}):\n{self.table().to_string()}"
     def _repr_markdown_(self): return self.table().to_markdown() if hasattr(pd.DataFrame, 'to_markdown') else self.table().to_html()
@@ -372,6 +372,35 @@ def per_condition(self:EvalReport)->pd.DataFrame:
     if not rec: return pd.DataFrame(columns=['n','recall_at_1'])
     df = pd.DataFrame(rec, columns=['condition','hit'])
     return df.groupby('condition').hit.agg(n='size', recall_at_1='mean').round(4).sort_values('recall_at_1')
+
+def _sharpness(paths:list, rectify:str, local=None, ids=None)->np.ndarray:
+    "`capture_quality` sharpness of each of `paths`: from the grey image `local` keeps for its id in `ids`, where it has one, else from the file"
+    out = []
+    for j,p in enumerate(paths):
+        g = local[ids[j]].grey if local is not None and ids is not None and ids[j] in local else None
+        try: out.append(capture_quality(g.a if g is not None else p, rectify)['sharpness'])
+        except (ImageLoadError, OSError) as e: logger.warning(f"{p}: no capture quality ({e})"); out.append(np.nan)
+    return np.array(out, np.float64)
+
+def _quality_columns(qdf:pd.DataFrame, gal_paths, g_doc, rectify:str, local=None)->pd.DataFrame:
+    "`qdf` with `sharpness` of each query and `on_file_sharpness`, the sharpest capture of its document on file (NaN when not on file)"
+    qdf = qdf.assign(sharpness=_sharpness(list(qdf.path), rectify))
+    rows = np.flatnonzero(np.isin(g_doc, qdf.doc_id[qdf.on_file].astype(str).unique()))
+    sh = dict(zip(rows.tolist(), _sharpness([gal_paths[i] for i in rows], rectify, local, rows.tolist())))
+    best = pd.Series(sh).groupby(np.asarray(g_doc)[rows]).max() if len(rows) else pd.Series(dtype=float)
+    return qdf.assign(on_file_sharpness=[best.get(str(d), np.nan) if o else np.nan for d,o in zip(qdf.doc_id, qdf.on_file)])
+
+@patch
+def misses(self:EvalReport)->dict:
+    "On-file queries not found first, and how many of them were blurred or had only blurred captures on file (`capture_quality`), with recall@1 by case"
+    q = self.queries[self.queries.on_file]
+    miss = q['rank']!=1
+    out = dict(n=int(miss.sum()))
+    if 'sharpness' not in q: return out
+    qb,gb = q.sharpness < SHARPNESS_MIN, q.on_file_sharpness < SHARPNESS_MIN
+    r1 = lambda m: dict(n=int(m.sum()), recall_at_1=round(float((~miss[m]).mean()), 4) if m.any() else None)
+    return dict(out, query_blurred=int((miss & qb).sum()), on_file_blurred=int((miss & gb).sum()), either=int((miss & (qb|gb)).sum()),
+                by_case=dict(query_blurred=r1(qb), on_file_blurred=r1(gb), neither=r1(~qb & ~gb)))
 
 # %% ../nbs/05a_evaluate.ipynb #77430bca
 def _latency(s:Searcher, paths:list, n:int=20)->dict:
@@ -510,8 +539,8 @@ def _eval_report(ds:Ranked, base:dict, short:dict, score, # docsearch's ranking,
                  classes:list, lat:dict, emb:dict, sr, store:ClassIndexStore, cal, # the model's classes, latency, embeddings (and their speed), the re-ranking searcher
                  settings:dict)->EvalReport: # `evaluate`'s arguments to record: data_root, checkpoint, fingerprint, target_fmr, enrol_frac, rerank, rectify, seed
     "The `EvalReport` of an evaluation: scores, per-query records, curves, confusion, speed and settings"
-    qdf = _query_records(ds, te, rows, on_file, g_doc)
     rerank = settings['rerank']
+    qdf = _quality_columns(_query_records(ds, te, rows, on_file, g_doc), gal.paths, g_doc, settings['rectify'], sr.store.local if rerank else None)
     rep = EvalReport(score(ds), base, qdf, error_curve(ds, q_doc, on_file, g_doc), _confusion(q_cls, qdf.predicted, classes),
                      dict(latency=lat, embed_img_s={k:round(v[1], 1) for k,v in emb.items() if v[1]}),
                      dict(data_root=settings['data_root'], checkpoint=settings['checkpoint'], fingerprint=settings['fingerprint'],
