@@ -23,7 +23,7 @@ from .rectify import trained_rectify
 # %% auto #0
 __all__ = ['logger', 'Protocol', 'make_protocol', 'Ranked', 'score_ranked', 'error_curve', 'rank_docsearch', 'rank_global',
            'rank_prototype', 'image_hashes', 'rank_hash', 'rank_brute_force', 'take_rows', 'EvalReport',
-           'shortlist_recall', 'evaluate', 'capture_table', 'rectify_effect', 'docsearch_eval']
+           'shortlist_ranks', 'shortlist_recall', 'evaluate', 'capture_table', 'rectify_effect', 'docsearch_eval']
 
 # %% ../nbs/05a_evaluate.ipynb #b414b18c
 logger = logging.getLogger(__name__)
@@ -339,20 +339,26 @@ class EvalReport:
     def _repr_markdown_(self): return self.table().to_markdown() if hasattr(pd.DataFrame, 'to_markdown') else self.table().to_html()
 
 # %% ../nbs/05a_evaluate.ipynb #72fa314b
-def shortlist_recall(s:Searcher, # a searcher over the evaluation gallery (ids = gallery rows), with local features and words
-                     q:Embeddings, rows, # query embeddings and the rows of them to search
-                     local:list, # the query rows' `LocalFeatures`
-                     on_file, g_doc, # bool per query; `doc_id` per gallery row
-                     ns=(10, 50, 100))->dict: # source -> {recall_at_n}
-    "Recall@n of each shortlist source ('words', 'embedding', 'both') over the on-file queries"
-    ranks = dict(words=[], embedding=[], both=[])
+def shortlist_ranks(s:Searcher, # a searcher over the evaluation gallery (ids = gallery rows), with local features and words
+                    q:Embeddings, rows, # query embeddings and the rows of them to search
+                    local:list, # the query rows' `LocalFeatures`
+                    on_file, g_doc, # bool per query; `doc_id` per gallery row
+                    k:int=100)->pd.DataFrame: # candidates each source proposes
+    "Rank (from 1; inf: not among them) of each on-file query's document in each shortlist source's candidates: 'words', 'embedding', 'both'; NaN off file"
+    out = np.full((len(rows), 3), np.nan)
     for j,i in enumerate(rows):
         if not on_file[j]: continue
-        c = s.candidates(q.features[i], q.probs[i], local[j], k=max(ns))
-        d = str(q.extra['doc_id'][i])
-        for src,l in dict(words=c['words'], embedding=c['embedding'], both=merge_shortlists(c['words'], c['embedding'])).items():
-            ranks[src].append(_first_rank(l, g_doc, d))
-    return {src:{f'recall_at_{n}':round(float((np.array(r)<=n).mean()), 4) if r else None for n in ns} for src,r in ranks.items()}
+        c = s.candidates(q.features[i], q.probs[i], local[j], k=k)
+        out[j] = [_first_rank(l, g_doc, str(q.extra['doc_id'][i])) for l in (c['words'], c['embedding'], merge_shortlists(c['words'], c['embedding']))]
+    return pd.DataFrame(out, columns=['words', 'embedding', 'both'])
+
+def shortlist_recall(s:Searcher, q:Embeddings, rows, local:list, on_file, g_doc, # as `shortlist_ranks`
+                     ns=(10, 50, 100), # the n of recall@n
+                     ranks:pd.DataFrame|None=None)->dict: # `shortlist_ranks` already made (at least `max(ns)` candidates); returns source -> {recall_at_n}
+    "Recall@n of each shortlist source ('words', 'embedding', 'both') over the on-file queries"
+    r = (shortlist_ranks(s, q, rows, local, on_file, g_doc, max(ns)) if ranks is None else ranks)[np.asarray(on_file, bool)]
+    return {src:{f'recall_at_{n}':round(float((r[src]<=n).mean()), 4) if len(r) else None for n in ns} for src in r.columns}
+
 
 # %% ../nbs/05a_evaluate.ipynb #95c66ab5
 def _condition_tags(capture:str, conditions:str)->list:
@@ -392,10 +398,12 @@ def _quality_columns(qdf:pd.DataFrame, gal_paths, g_doc, rectify:str, local=None
 
 @patch
 def misses(self:EvalReport)->dict:
-    "On-file queries not found first, and how many of them were blurred or had only blurred captures on file (`capture_quality`), with recall@1 by case"
+    "On-file queries not found first: how many had the type wrong, were never verified or were outranked, were blurred or had only blurred captures on file (`capture_quality`); recall@1 by case"
     q = self.queries[self.queries.on_file]
     miss = q['rank']!=1
-    out = dict(n=int(miss.sum()))
+    out = dict(n=int(miss.sum()), wrong_type=int((miss & (q.predicted!=q.doc_type)).sum())) # misses whose type was predicted wrong
+    if 'shortlist_rank' in q: # never verified: the document was not among the candidates verified (the first `rerank_k`)
+        out['not_shortlisted'] = int((miss & ~(q.shortlist_rank <= self.settings['rerank_k'])).sum()); out['outranked'] = out['n']-out['not_shortlisted']
     if 'sharpness' not in q: return out
     qb,gb = q.sharpness < SHARPNESS_MIN, q.on_file_sharpness < SHARPNESS_MIN
     r1 = lambda m: dict(n=int(m.sum()), recall_at_1=round(float((~miss[m]).mean()), 4) if m.any() else None)
@@ -534,13 +542,14 @@ def _compare(base:dict, compare:dict|None, score, # scores by row name, to add t
             s2.calibrate(e2['val'])
             base[name] = score(rank_docsearch(s2, e2['test'], rows, e2['val'], target_fmr, fwd_ms=fwd_r, name=name, local=[q_local[j] for j in range(len(rows))]))
 
-def _eval_report(ds:Ranked, base:dict, short:dict, score, # docsearch's ranking, the other rows' scores, the shortlist's recall, `score(ranked)`
+def _eval_report(ds:Ranked, base:dict, short:dict, sranks, score, # docsearch's ranking, the other rows' scores, the shortlist's recall and ranks (or None), `score(ranked)`
                  te:Embeddings, rows, on_file, q_doc, q_cls, g_doc, g_cls, gal:Embeddings, proto:Protocol, # the queries, the gallery, the protocol
                  classes:list, lat:dict, emb:dict, sr, store:ClassIndexStore, cal, # the model's classes, latency, embeddings (and their speed), the re-ranking searcher
                  settings:dict)->EvalReport: # `evaluate`'s arguments to record: data_root, checkpoint, fingerprint, target_fmr, enrol_frac, rerank, rectify, seed
     "The `EvalReport` of an evaluation: scores, per-query records, curves, confusion, speed and settings"
     rerank = settings['rerank']
     qdf = _quality_columns(_query_records(ds, te, rows, on_file, g_doc), gal.paths, g_doc, settings['rectify'], sr.store.local if rerank else None)
+    if sranks is not None: qdf['shortlist_rank'] = sranks[sr.shortlist].to_numpy() # the document's rank among the candidates verified in order
     rep = EvalReport(score(ds), base, qdf, error_curve(ds, q_doc, on_file, g_doc), _confusion(q_cls, qdf.predicted, classes),
                      dict(latency=lat, embed_img_s={k:round(v[1], 1) for k,v in emb.items() if v[1]}),
                      dict(data_root=settings['data_root'], checkpoint=settings['checkpoint'], fingerprint=settings['fingerprint'],
@@ -599,19 +608,20 @@ def evaluate(data_root, # split folder with train/, val/, test/ and their manife
     logger.info(f"{proto}; gallery {len(gal)} images")
     score = lambda r, sel=slice(None): score_ranked(r, q_doc[sel], q_cls[sel], on_file[sel], g_doc, g_cls)
     ds,base,cal,short = rank_docsearch(s, te, rows, va, target_fmr, fwd_ms=fwd),{},None,{}
-    sr = gal_local = q_local = fwd_r = None # set by re-ranking
+    sr = gal_local = q_local = fwd_r = sranks = None # set by re-ranking
     if rerank:
         sr,cal,gal_local,q_local = _reranker((model, meta), store, gal, te, va, rows, rerank, gallery_local, vocab, cfg, cache_dir, workers, rectify)
         lat_r = _latency(sr, qpaths, latency_n) if latency_n else {}
         fwd_r = fwd+lat_r.get('features_ms_p50', 0)
         base['docsearch, no re-ranking'] = score(ds)
         ds = rank_docsearch(sr, te, rows, va, target_fmr, fwd_ms=fwd_r, local=[q_local[j] for j in range(len(rows))])
-        short = shortlist_recall(sr, te, rows, [q_local[j] for j in range(len(rows))], on_file, g_doc) if store.words is not None else {}
+        sranks = shortlist_ranks(sr, te, rows, [q_local[j] for j in range(len(rows))], on_file, g_doc) if store.words is not None else None
+        short = shortlist_recall(sr, te, rows, None, on_file, g_doc, ranks=sranks) if sranks is not None else {}
         lat = dict(lat_r, embedding_only=lat)
     gal_local = _baselines(base, baselines, score, store, gal, te, va, rows, ds, gal_local, lat, fwd, q_doc, q_cls, on_file, g_doc, g_cls,
                            target_fmr, orb_queries, seed, cache_dir, workers, rectify)
     _compare(base, compare, score, root, proto, gal, rows, rerank, cfg, gal_local, q_local, fwd, fwd_r, cache_dir, workers, rectify)
-    return _eval_report(ds, base, short, score, te, rows, on_file, q_doc, q_cls, g_doc, g_cls, gal, proto, list(model.classes), lat, emb, sr, store, cal,
+    return _eval_report(ds, base, short, sranks, score, te, rows, on_file, q_doc, q_cls, g_doc, g_cls, gal, proto, list(model.classes), lat, emb, sr, store, cal,
                         dict(data_root=str(root), checkpoint=str(checkpoint), fingerprint=fp, target_fmr=target_fmr, enrol_frac=enrol_frac,
                              rerank=rerank, rectify=rectify, seed=seed))
 
