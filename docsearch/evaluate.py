@@ -17,7 +17,7 @@ from .model import load_checkpoint
 from .features import Embeddings, embed_images, save_embeddings, load_embeddings
 from .index import ClassIndexStore
 from .retrieval import Searcher, threshold_for_fmr, thumbnail, merge_shortlists
-from .verify import LocalFeatureStore, compute_features, brute_force, capture_quality, SHARPNESS_MIN
+from .verify import LocalFeatureStore, compute_features, brute_force, capture_quality, work_grey, SHARPNESS_MIN
 from .rectify import trained_rectify
 
 # %% auto #0
@@ -379,20 +379,20 @@ def per_condition(self:EvalReport)->pd.DataFrame:
     df = pd.DataFrame(rec, columns=['condition','hit'])
     return df.groupby('condition').hit.agg(n='size', recall_at_1='mean').round(4).sort_values('recall_at_1')
 
-def _sharpness(paths:list, rectify:str, local=None, ids=None)->np.ndarray:
-    "`capture_quality` sharpness of each of `paths`: from the grey image `local` keeps for its id in `ids`, where it has one, else from the file"
+def _sharpness(images:list, rectify:str)->np.ndarray:
+    "`capture_quality` sharpness of each of `images` (paths, or the `Grey` images an index keeps), as `work_grey` prepares them: a query searched already is not read again"
     out = []
-    for j,p in enumerate(paths):
-        g = local[ids[j]].grey if local is not None and ids is not None and ids[j] in local else None
-        try: out.append(capture_quality(g.a if g is not None else p, rectify)['sharpness'])
-        except (ImageLoadError, OSError) as e: logger.warning(f"{p}: no capture quality ({e})"); out.append(np.nan)
+    for x in images:
+        try: out.append(capture_quality(work_grey(x, rectify).a)['sharpness'])
+        except (ImageLoadError, OSError) as e: logger.warning(f"{x}: no capture quality ({e})"); out.append(np.nan)
     return np.array(out, np.float64)
 
 def _quality_columns(qdf:pd.DataFrame, gal_paths, g_doc, rectify:str, local=None)->pd.DataFrame:
     "`qdf` with `sharpness` of each query and `on_file_sharpness`, the sharpest capture of its document on file (NaN when not on file)"
     qdf = qdf.assign(sharpness=_sharpness(list(qdf.path), rectify))
     rows = np.flatnonzero(np.isin(g_doc, qdf.doc_id[qdf.on_file].astype(str).unique()))
-    sh = dict(zip(rows.tolist(), _sharpness([gal_paths[i] for i in rows], rectify, local, rows.tolist())))
+    kept = lambda i: local[i].grey if local is not None and i in local else None # the grey image the index keeps, else the file
+    sh = dict(zip(rows.tolist(), _sharpness([kept(i) or gal_paths[i] for i in rows.tolist()], rectify)))
     best = pd.Series(sh).groupby(np.asarray(g_doc)[rows]).max() if len(rows) else pd.Series(dtype=float)
     return qdf.assign(on_file_sharpness=[best.get(str(d), np.nan) if o else np.nan for d,o in zip(qdf.doc_id, qdf.on_file)])
 
